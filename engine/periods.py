@@ -1,0 +1,125 @@
+"""Calendar arithmetic on inclusive periods: coverage, breaks, windows, ages.
+
+Every period is inclusive at both ends; an open end (`None`) runs forever. These are pure
+functions, property-tested in tests/test_periods_properties.py.
+"""
+
+import calendar
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from typing import NamedTuple
+
+FOREVER = date.max
+
+
+class Span(NamedTuple):
+    """An inclusive run of days."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def closed(start: date, end: date | None) -> Span:
+    """An open-ended period made concrete (it runs to `date.max`)."""
+    return Span(start, end or FOREVER)
+
+
+def merged(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, non-overlapping spans; spans that touch (one ends the day before the next starts) are joined."""
+    result: list[Span] = []
+    for span in sorted(spans):
+        if result and span.first <= _next_day(result[-1].last):
+            last = result[-1]
+            result[-1] = Span(last.first, max(last.last, span.last))
+        else:
+            result.append(span)
+    return result
+
+
+def clipped(spans: Iterable[Span], window: Span) -> list[Span]:
+    """The merged parts of `spans` that lie inside `window`."""
+    inside = (
+        Span(max(s.first, window.first), min(s.last, window.last))
+        for s in spans
+        if s.first <= window.last and s.last >= window.first
+    )
+    return merged(inside)
+
+
+def uncovered(spans: Iterable[Span], window: Span) -> Iterator[Span]:
+    """The runs of consecutive days of `window` that no span covers, in order."""
+    cursor = window.first
+    for span in clipped(spans, window):
+        if span.first > cursor:
+            yield Span(cursor, span.first - timedelta(days=1))
+        if span.last >= window.last:
+            return
+        cursor = span.last + timedelta(days=1)
+    yield Span(cursor, window.last)
+
+
+def longest_uncovered(spans: Iterable[Span], window: Span) -> Span | None:
+    """The longest uncovered run inside `window` (the earliest of equally long runs), or None."""
+    longest: Span | None = None
+    for run in uncovered(spans, window):
+        if longest is None or run.days > longest.days:
+            longest = run
+    return longest
+
+
+def covered_days(spans: Iterable[Span], window: Span) -> int:
+    return sum(span.days for span in clipped(spans, window))
+
+
+def covers(spans: Iterable[Span], day: date) -> bool:
+    return any(span.first <= day <= span.last for span in spans)
+
+
+def same_day_years_earlier(day: date, years: int) -> date:
+    """The same day and month `years` earlier; 29 February becomes 28 February (SPEC section 4)."""
+    year = day.year - years
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return day.replace(year=year)
+
+
+def birthday_in(birth: date, year: int) -> date:
+    """The day in `year` on which someone born on `birth` turns a year older.
+
+    Project convention (SPEC section 7), kept in this one named rule: a 29 February birthday
+    falls on 1 March in non-leap years.
+    """
+    if birth.month == 2 and birth.day == 29 and not calendar.isleap(year):
+        return date(year, 3, 1)
+    return birth.replace(year=year)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years on `day`."""
+    years = day.year - birth.year
+    return years if day >= birthday_in(birth, day.year) else years - 1
+
+
+def month_span(year: int, month: int) -> Span:
+    return Span(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+
+
+def months_inside(period: Span) -> list[Span]:
+    """The calendar months that lie wholly inside `period`, in order."""
+    months: list[Span] = []
+    year, month = period.first.year, period.first.month
+    while True:
+        span = month_span(year, month)
+        if span.first > period.last:
+            return months
+        if span.first >= period.first and span.last <= period.last:
+            months.append(span)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _next_day(day: date) -> date:
+    return day if day == FOREVER else day + timedelta(days=1)

@@ -1,0 +1,194 @@
+"""Domain models (pydantic v2): a citizen's timeline and a municipality's grant, as SPEC section 3 defines them.
+
+Periods are inclusive at both ends; `to` empty means open-ended. Models are frozen and reject unknown
+fields, so a typo in a citizen file is an error that names the field, never a silent default.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from engine import cpr
+from engine.periods import Span, closed
+from models.codes import (
+    GROUPS_BY_PROGRAMME,
+    Activity,
+    GrantProgramme,
+    MatchCategory,
+    Programme,
+    Support,
+    VisitationGroup,
+)
+
+MUNICIPALITY_PATTERN = r"^\d{3}$"
+MARKING_PATTERN = r"^[a-z][a-z_]{0,39}$"
+
+
+def _citizen_id(value: str) -> str:
+    value = value.strip()
+    if cpr.is_cpr(value):
+        cpr.birth_date(value)  # raises CprError (a ValueError) for an impossible date
+        return cpr.normalise(value)
+    if not cpr.PSEUDONYM_PATTERN.match(value):
+        raise ValueError("must be a CPR number (DDMMYYSSSS or DDMMYY-SSSS) or a pseudonym [A-Za-z0-9_-]{1,64}")
+    return value
+
+
+CitizenId = Annotated[str, AfterValidator(_citizen_id)]
+MunicipalityCode = Annotated[str, Field(pattern=MUNICIPALITY_PATTERN)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Period(Record):
+    """An inclusive period; `to` may be empty (open-ended)."""
+
+    start: date = Field(alias="from")
+    end: date | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def span(self) -> Span:
+        return closed(self.start, self.end)
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+class Residence(Period):
+    municipality: MunicipalityCode
+
+
+class SupportPeriod(Period):
+    support: Support
+
+
+class MatchPeriod(Period):
+    category: MatchCategory
+
+
+class ProgrammePeriod(Period):
+    programme: Programme
+
+
+class ActivityPeriod(Period):
+    activity: Activity
+
+
+class Exemption(Period):
+    marking: Annotated[str, Field(pattern=MARKING_PATTERN)]
+
+
+class Visitation(Record):
+    programme: GrantProgramme
+    day: date = Field(alias="date")
+    group: VisitationGroup
+
+    @model_validator(mode="after")
+    def _group_belongs_to_programme(self) -> Self:
+        allowed = GROUPS_BY_PROGRAMME[self.programme]
+        if self.group not in allowed:
+            names = ", ".join(sorted(g.value for g in allowed))
+            raise ValueError(f"group {self.group.value!r} is not a {self.programme.value} group ({names})")
+        return self
+
+
+def first_overlap(periods: Sequence[Period]) -> tuple[int, int, date] | None:
+    """Indexes of two periods that share a day, and the first shared day; None when none overlap."""
+    order = sorted(range(len(periods)), key=lambda i: periods[i].start)
+    for earlier, later in zip(order, order[1:], strict=False):
+        if periods[earlier].covers(periods[later].start):
+            return min(earlier, later), max(earlier, later), periods[later].start
+    return None
+
+
+NON_OVERLAPPING = ("residence", "support", "match")
+
+
+class CitizenTimeline(Record):
+    """Everything known about one citizen (one JSON file of `fsm evaluate`, or one citizen of a delivery)."""
+
+    citizen_id: CitizenId
+    birth_date: date | None = None
+    death_date: date | None = None
+    residence: tuple[Residence, ...] = ()
+    support: tuple[SupportPeriod, ...] = ()
+    match: tuple[MatchPeriod, ...] = ()
+    programmes: tuple[ProgrammePeriod, ...] = ()
+    visitations: tuple[Visitation, ...] = ()
+    activities: tuple[ActivityPeriod, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        for field in NON_OVERLAPPING:
+            periods = getattr(self, field)
+            overlap = first_overlap(periods)
+            if overlap is not None:
+                a, b, day = overlap
+                raise ValueError(f"{field}[{a}] and {field}[{b}] overlap (both cover {day})")
+        seen: set[tuple[GrantProgramme, date]] = set()
+        for index, visitation in enumerate(self.visitations):
+            key = (visitation.programme, visitation.day)
+            if key in seen:
+                raise ValueError(
+                    f"visitations[{index}]: a second {visitation.programme.value} visitation on {visitation.day}"
+                )
+            seen.add(key)
+        if self.birth_date is None and not cpr.is_cpr(self.citizen_id):
+            raise ValueError("birth_date is required when citizen_id is a pseudonym, not a CPR number")
+        return self
+
+    @property
+    def born(self) -> date:
+        """The given birth date, or the one the CPR number encodes."""
+        if self.birth_date is not None:
+            return self.birth_date
+        derived = cpr.birth_date(self.citizen_id)
+        assert derived is not None  # guaranteed by _consistent
+        return derived
+
+
+def _two_decimals(value: Decimal) -> Decimal:
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError("an amount has at most 2 decimals (kr and øre)")
+    return value
+
+
+Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False), AfterValidator(_two_decimals)]
+
+
+class Grant(Record):
+    municipality: MunicipalityCode
+    programme: GrantProgramme
+    amount: Amount
+    approved_on: date
+    project_start: date
+    project_end: date
+
+    @model_validator(mode="after")
+    def _project_period(self) -> Self:
+        if self.project_end < self.project_start:
+            raise ValueError(f"project_end ({self.project_end}) is before project_start ({self.project_start})")
+        return self
+
+    @property
+    def project(self) -> Span:
+        return Span(self.project_start, self.project_end)
+
+
+class GrantYear(Record):
+    municipality: MunicipalityCode
+    programme: GrantProgramme
+    year: int = Field(ge=2000, le=2100)
+    amount: Amount
