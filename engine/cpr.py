@@ -34,7 +34,9 @@ def birth_date(citizen_id: str) -> date | None:
     try:
         return date(year, int(mm), int(dd))
     except ValueError as error:
-        raise CprError(f"CPR number {mask(citizen_id)} has no real date ({dd}-{mm}-{year}): {error}") from None
+        raise CprError(
+            f"CPR number {mask(citizen_id)} has no real date ({dd}-{mm}-{year}): {error}"
+        ) from None
 
 
 def mask(citizen_id: str) -> str:

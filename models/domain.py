@@ -33,7 +33,9 @@ def _citizen_id(value: str) -> str:
         cpr.birth_date(value)  # raises CprError (a ValueError) for an impossible date
         return cpr.normalise(value)
     if not cpr.PSEUDONYM_PATTERN.match(value):
-        raise ValueError("must be a CPR number (DDMMYYSSSS or DDMMYY-SSSS) or a pseudonym [A-Za-z0-9_-]{1,64}")
+        raise ValueError(
+            "must be a CPR number (DDMMYYSSSS or DDMMYY-SSSS) or a pseudonym [A-Za-z0-9_-]{1,64}"
+        )
     return value
 
 
@@ -179,7 +181,9 @@ class Grant(Record):
     @model_validator(mode="after")
     def _project_period(self) -> Self:
         if self.project_end < self.project_start:
-            raise ValueError(f"project_end ({self.project_end}) is before project_start ({self.project_start})")
+            raise ValueError(
+                f"project_end ({self.project_end}) is before project_start ({self.project_start})"
+            )
         return self
 
     @property

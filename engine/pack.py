@@ -1,0 +1,266 @@
+"""Rule packs: `rules/<programme>/pack.yaml` and its dated `parameters.yaml`, parsed into typed records.
+
+A pack is data an auditor can read; this module only parses and checks it. Its content hash
+(SHA-256 over every file of the pack) is recorded with each run so that a run can be replayed
+with exactly the rules it used.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
+OPS: tuple[Op, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+RULES_DIR = Path(str(resources.files("rules")))
+
+
+class PackError(ValueError):
+    """A rule pack or parameter file that cannot be used, with the file and place named."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ParamRef(Frozen):
+    param: str
+
+
+class Compare(Frozen):
+    """`fact <op> operand`, the operand a literal or a parameter."""
+
+    fact: str
+    op: Op
+    operand: ParamRef | bool | int | str | list[str] | None
+
+
+class Ratio(Frozen):
+    """`numerator / denominator <op> parameter`, compared exactly (no floats)."""
+
+    numerator: str
+    denominator: str
+    op: Literal["ge", "gt", "le", "lt"]
+    operand: ParamRef
+
+
+class AllOf(Frozen):
+    all: tuple["Condition", ...]
+
+
+class AnyOf(Frozen):
+    any: tuple["Condition", ...]
+
+
+Condition = Compare | Ratio | AllOf | AnyOf
+
+
+class Source(Frozen):
+    ref: str
+    quote: str
+    note: str | None = None
+
+
+class Rule(Frozen):
+    id: str
+    label: str
+    applies_from: date
+    source: Source
+    parameters: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    when: Condition
+    sequence: int | str | None = None
+    """For a sequence rule: how many consecutive facts (or the parameter naming it) must pass `when`."""
+
+
+class DecisionSpec(Frozen):
+    id: str
+    label: str
+    facts: str
+    outcome: Literal["every_rule_passes", "first_sequence"] = "every_rule_passes"
+    rules: tuple[Rule, ...]
+
+
+class SourceDocument(Frozen):
+    file: str | None
+    title: str
+
+
+class DatedValue(Frozen):
+    start: date = Field(alias="from")
+    value: Any
+
+
+class Parameter(Frozen):
+    name: str
+    label: str
+    type: Literal["date", "integer", "decimal", "codes", "code"]
+    reference: Source
+    values: tuple[DatedValue, ...]
+    by_municipality: Mapping[str, tuple[DatedValue, ...]] = {}
+
+    def at(self, day: date, municipality: str | None = None) -> Any:
+        """The value in force on `day` (a municipality's own value first, where it has one)."""
+        for values in (self.by_municipality.get(municipality or "", ()), self.values):
+            in_force = [v for v in values if v.start <= day]
+            if in_force:
+                return max(in_force, key=lambda v: v.start).value
+        raise PackError(f"parameter {self.name} has no value in force on {day}")
+
+
+class Pack(Frozen):
+    programme: str
+    version: str
+    label: str
+    sources: Mapping[str, SourceDocument]
+    decisions: tuple[DecisionSpec, ...]
+    parameters: Mapping[str, Parameter]
+    content_hash: str
+    directory: Path
+
+    def decision(self, decision_id: str) -> DecisionSpec:
+        for decision in self.decisions:
+            if decision.id == decision_id:
+                return decision
+        raise KeyError(decision_id)
+
+    def rules(self) -> list[Rule]:
+        return [rule for decision in self.decisions for rule in decision.rules]
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules():
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def parameters_at(
+        self, day: date, municipality: str | None = None, overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Every parameter's value in force on `day`; `overrides` (a simulated reform) win."""
+        values = {name: p.at(day, municipality) for name, p in self.parameters.items()}
+        for name, value in (overrides or {}).items():
+            if name not in values:
+                raise PackError(f"{self.programme} has no parameter {name!r}")
+            values[name] = value
+        return values
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """YAML with decimals read as `Decimal`: a threshold of 0.40 must not become a binary float."""
+
+
+_ExactLoader.add_constructor(
+    "tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node))
+)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_ExactLoader)  # noqa: S506 - SafeLoader subclass
+    except (OSError, yaml.YAMLError) as error:
+        raise PackError(f"{path}: {error}") from None
+
+
+def _condition(raw: Any, where: str) -> Condition:
+    """Parse the compact YAML condition syntax (see the header of rules/fsm1/pack.yaml)."""
+    if not isinstance(raw, dict):
+        raise PackError(f"{where}: a condition is a mapping, got {raw!r}")
+    if set(raw) == {"all"} or set(raw) == {"any"}:
+        ((key, items),) = raw.items()
+        parts = tuple(_condition(item, f"{where}.{key}[{i}]") for i, item in enumerate(items))
+        return AllOf(all=parts) if key == "all" else AnyOf(any=parts)
+    ops = [key for key in raw if key in OPS]
+    if len(ops) != 1 or len(raw) != 2:
+        raise PackError(f"{where}: expected {{fact|ratio: ..., <one of {', '.join(OPS)}>: ...}}, got {raw!r}")
+    op = ops[0]
+    operand = raw[op]
+    if isinstance(operand, dict):
+        operand = ParamRef(**operand)
+    try:
+        if "ratio" in raw:
+            numerator, denominator = raw["ratio"]
+            return Ratio(numerator=numerator, denominator=denominator, op=op, operand=operand)
+        return Compare(fact=raw["fact"], op=op, operand=operand)
+    except (KeyError, ValueError, ValidationError) as error:
+        raise PackError(f"{where}: {error}") from None
+
+
+def _hash(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*.yaml")):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_pack(directory: Path) -> Pack:
+    """Parse and check one pack directory; every problem names the file and the place."""
+    pack_file, parameter_file = directory / "pack.yaml", directory / "parameters.yaml"
+    raw = _read_yaml(pack_file)
+    raw_parameters = _read_yaml(parameter_file)
+    try:
+        decisions = tuple(
+            DecisionSpec(
+                **{k: v for k, v in d.items() if k != "rules"},
+                rules=tuple(
+                    Rule(
+                        **{k: v for k, v in r.items() if k != "when"},
+                        when=_condition(r.get("when"), f"{pack_file}: {r.get('id')}.when"),
+                    )
+                    for r in d["rules"]
+                ),
+            )
+            for d in raw["decisions"]
+        )
+        parameters = {name: Parameter(name=name, **spec) for name, spec in raw_parameters.items()}
+        pack = Pack(
+            programme=raw["programme"],
+            version=raw["version"],
+            label=raw["label"],
+            sources=raw["sources"],
+            decisions=decisions,
+            parameters=parameters,
+            content_hash=_hash(directory),
+            directory=directory,
+        )
+    except (KeyError, TypeError, ValidationError) as error:
+        raise PackError(f"{directory}: {error}") from None
+    _check(pack)
+    return pack
+
+
+def _check(pack: Pack) -> None:
+    """Cross-references: every parameter a rule names exists, every source ref is declared."""
+    for rule in pack.rules():
+        for name in rule.parameters:
+            if name not in pack.parameters:
+                raise PackError(f"{pack.directory}/pack.yaml: rule {rule.id} uses unknown parameter {name!r}")
+        if rule.source.ref not in pack.sources:
+            raise PackError(
+                f"{pack.directory}/pack.yaml: rule {rule.id} cites unknown source {rule.source.ref!r}"
+            )
+    ids = [rule.id for rule in pack.rules()]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise PackError(f"{pack.directory}/pack.yaml: rule ids used twice: {sorted(duplicates)}")
+
+
+def programmes() -> list[str]:
+    return sorted(p.name for p in RULES_DIR.iterdir() if (p / "pack.yaml").is_file())
+
+
+@cache
+def get_pack(programme: str) -> Pack:
+    """The installed pack of a programme (`fsm1`, `fsm2`, ...)."""
+    directory = RULES_DIR / programme
+    if not (directory / "pack.yaml").is_file():
+        raise PackError(f"no rule pack {programme!r}; known: {', '.join(programmes())}")
+    return load_pack(directory)
