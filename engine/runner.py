@@ -110,7 +110,7 @@ class Runner:
         except durable.MessageObservedException as error:
             raise EngineFault(
                 f"{compiled.name}: durable-rules refused a distinct fact as already seen: {error}"
-            )
+            ) from error
 
     @staticmethod
     def _check_complete(compiled: CompiledDecision, firings: Iterable[Firing], n_facts: int) -> None:
