@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from engine.pack import AllOf, AnyOf, Condition, DecisionSpec, ParamRef, Ratio, Rule
+from engine.pack import AllOf, AnyOf, Condition, DecisionSpec, FactRef, ParamRef, Ratio, Rule
 
 PASS, FAIL = "$pass", "$fail"
 NEGATED = {
@@ -95,6 +95,12 @@ class _Compiler:
         if isinstance(cond, Ratio):
             return self.ratio(cond, op)
         self.facts.add(cond.fact)
+        if isinstance(cond.operand, FactRef):
+            if op in ("in", "not_in"):
+                raise CompileError(f"{cond.fact} {op}: compares with a list, not with another fact")
+            self.facts.add(cond.operand.fact)
+            other = {"$m": cond.operand.fact}
+            return {cond.fact: other} if op == "eq" else {DURABLE_OP[op]: {cond.fact: other}}
         value = self.operand(cond.operand)
         if op in ("in", "not_in"):
             if not isinstance(value, list | tuple) or not value:
@@ -115,10 +121,11 @@ class _Compiler:
         return {DURABLE_OP[op]: {scaled.field: product}}
 
 
-def _sequence_length(rule: Rule, params: Mapping[str, Any]) -> int:
-    length = params[rule.sequence] if isinstance(rule.sequence, str) else rule.sequence
+def _sequence_length(rule: Rule, compiler: _Compiler) -> int:
+    assert rule.sequence is not None
+    length = compiler.operand(rule.sequence.length)
     if not isinstance(length, int) or length < 1:
-        raise CompileError(f"{rule.id}: sequence length must be a positive integer, got {length!r}")
+        raise CompileError(f"sequence length must be a positive integer, got {length!r}")
     return length
 
 
@@ -128,17 +135,19 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
     kind = {"t": decision.facts}
     definition: dict[str, dict[str, Any]] = {}
     sequences: dict[str, int] = {}
+    conditions = {rule.id: rule.when for rule in decision.rules if rule.when is not None}
     for rule in decision.rules:
         if rule.applies_from > day:
             continue
         try:
             if rule.sequence is None:
+                assert rule.when is not None
                 for suffix, negate in ((PASS, False), (FAIL, True)):
                     test = compiler.condition(rule.when, negate)
                     definition[rule.id + suffix] = {"all": [{"m": {"$and": [kind, test]}}]}
             else:
-                length = sequences[rule.id] = _sequence_length(rule, params)
-                test = compiler.condition(rule.when, False)
+                length = sequences[rule.id] = _sequence_length(rule, compiler)
+                test = compiler.condition(conditions[rule.sequence.of], False)
                 steps = []
                 for i in range(length):
                     follows = [{"idx": {"$add": {"$l": {f"m{i - 1}": "idx"}, "$r": 1}}}] if i else []

@@ -6,16 +6,17 @@ with exactly the rules it used.
 """
 
 import hashlib
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
 OPS: tuple[Op, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
@@ -34,12 +35,16 @@ class ParamRef(Frozen):
     param: str
 
 
+class FactRef(Frozen):
+    fact: str
+
+
 class Compare(Frozen):
-    """`fact <op> operand`, the operand a literal or a parameter."""
+    """`fact <op> operand`, the operand a literal, a parameter or another fact of the same record."""
 
     fact: str
     op: Op
-    operand: ParamRef | bool | int | str | list[str] | None
+    operand: ParamRef | FactRef | bool | int | str | list[str] | None
 
 
 class Ratio(Frozen):
@@ -68,23 +73,39 @@ class Source(Frozen):
     note: str | None = None
 
 
+class Sequence(Frozen):
+    """`length` consecutive facts (by their `idx`) on which rule `of` passes."""
+
+    of: str
+    length: int | ParamRef
+
+
 class Rule(Frozen):
+    """A rule has a condition (`when`) or is a sequence of another rule's passes, never both."""
+
     id: str
     label: str
     applies_from: date
     source: Source
     parameters: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
-    when: Condition
-    sequence: int | str | None = None
-    """For a sequence rule: how many consecutive facts (or the parameter naming it) must pass `when`."""
+    when: Condition | None = None
+    sequence: Sequence | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if (self.when is None) == (self.sequence is None):
+            raise ValueError(f"rule {self.id} needs exactly one of `when` and `sequence`")
+        return self
 
 
 class DecisionSpec(Frozen):
     id: str
     label: str
     facts: str
-    outcome: Literal["every_rule_passes", "first_sequence"] = "every_rule_passes"
+    outcome: Literal["every_rule_passes", "first_passing_fact", "first_sequence"] = "every_rule_passes"
+    """every_rule_passes: one fact, decided by all rules; first_passing_fact: the earliest of several
+    facts on which every rule passes; first_sequence: the earliest run found by the sequence rule."""
     rules: tuple[Rule, ...]
 
 
@@ -101,10 +122,13 @@ class DatedValue(Frozen):
 class Parameter(Frozen):
     name: str
     label: str
-    type: Literal["date", "integer", "decimal", "codes", "code"]
+    type: Literal["date", "integer", "decimal", "codes", "code", "mapping"]
     reference: Source
     values: tuple[DatedValue, ...]
     by_municipality: Mapping[str, tuple[DatedValue, ...]] = {}
+
+    def in_force(self, day: date, municipality: str | None = None) -> bool:
+        return any(v.start <= day for v in (*self.values, *self.by_municipality.get(municipality or "", ())))
 
     def at(self, day: date, municipality: str | None = None) -> Any:
         """The value in force on `day` (a municipality's own value first, where it has one)."""
@@ -142,14 +166,41 @@ class Pack(Frozen):
 
     def parameters_at(
         self, day: date, municipality: str | None = None, overrides: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Every parameter's value in force on `day`; `overrides` (a simulated reform) win."""
-        values = {name: p.at(day, municipality) for name, p in self.parameters.items()}
+    ) -> "Parameters":
+        """The value of every parameter in force on `day` (one not yet in force is left out);
+        `overrides` (a simulated reform, or a decision's own date) win."""
+        values = {
+            name: p.at(day, municipality)
+            for name, p in self.parameters.items()
+            if p.in_force(day, municipality)
+        }
         for name, value in (overrides or {}).items():
-            if name not in values:
+            if name not in self.parameters:
                 raise PackError(f"{self.programme} has no parameter {name!r}")
             values[name] = value
-        return values
+        return Parameters(values)
+
+
+class Parameters(Mapping[str, Any]):
+    """An immutable set of parameter values, with a fingerprint to cache compiled rulesets by."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+        self.fingerprint = hashlib.sha256(
+            json.dumps(self._values, sort_keys=True, default=str).encode()
+        ).hexdigest()
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Parameters({self._values!r})"
 
 
 class _ExactLoader(yaml.SafeLoader):
@@ -182,7 +233,7 @@ def _condition(raw: Any, where: str) -> Condition:
     op = ops[0]
     operand = raw[op]
     if isinstance(operand, dict):
-        operand = ParamRef(**operand)
+        operand = ParamRef(**operand) if "param" in operand else FactRef(**operand)
     try:
         if "ratio" in raw:
             numerator, denominator = raw["ratio"]
@@ -213,7 +264,9 @@ def load_pack(directory: Path) -> Pack:
                 rules=tuple(
                     Rule(
                         **{k: v for k, v in r.items() if k != "when"},
-                        when=_condition(r.get("when"), f"{pack_file}: {r.get('id')}.when"),
+                        when=_condition(r["when"], f"{pack_file}: {r.get('id')}.when")
+                        if "when" in r
+                        else None,
                     )
                     for r in d["rules"]
                 ),
@@ -247,6 +300,13 @@ def _check(pack: Pack) -> None:
             raise PackError(
                 f"{pack.directory}/pack.yaml: rule {rule.id} cites unknown source {rule.source.ref!r}"
             )
+    for decision in pack.decisions:
+        ids = {rule.id for rule in decision.rules}
+        for rule in decision.rules:
+            if rule.sequence is not None and rule.sequence.of not in ids:
+                raise PackError(
+                    f"{pack.directory}/pack.yaml: {rule.id} is a sequence of unknown rule {rule.sequence.of!r}"
+                )
     ids = [rule.id for rule in pack.rules()]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:

@@ -30,8 +30,11 @@ def closed(start: date, end: date | None) -> Span:
 
 def merged(spans: Iterable[Span]) -> list[Span]:
     """Sorted, non-overlapping spans; spans that touch (one ends the day before the next starts) are joined."""
+    ordered = sorted(spans)
+    if len(ordered) < 2:
+        return ordered
     result: list[Span] = []
-    for span in sorted(spans):
+    for span in ordered:
         if result and span.first <= _next_day(result[-1].last):
             last = result[-1]
             result[-1] = Span(last.first, max(last.last, span.last))
@@ -42,11 +45,11 @@ def merged(spans: Iterable[Span]) -> list[Span]:
 
 def clipped(spans: Iterable[Span], window: Span) -> list[Span]:
     """The merged parts of `spans` that lie inside `window`."""
-    inside = (
+    inside = [
         Span(max(s.first, window.first), min(s.last, window.last))
         for s in spans
         if s.first <= window.last and s.last >= window.first
-    )
+    ]
     return merged(inside)
 
 

@@ -7,6 +7,7 @@ fields, so a typo in a citizen file is an error that names the field, never a si
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -59,7 +60,7 @@ class Period(Record):
             raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
         return self
 
-    @property
+    @cached_property
     def span(self) -> Span:
         return closed(self.start, self.end)
 

@@ -1,0 +1,186 @@
+"""FSM1 rates 1–3 (SPEC section 5). The engine decides on facts from engine/facts/fsm1_rates.py; this
+module picks the trigger out of the engine's conclusions, prices the rates and says what blocks them."""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import ceil
+from typing import Any
+
+from engine.decide import evaluate_all, evaluate_facts, outcome, to_decision, trace
+from engine.facts.fsm1_rates import Progress, blocking_on, rate2_days, rate3_months
+from engine.pack import Pack, Parameters
+from engine.runner import Firing, Runner
+from models.domain import Grant
+from models.status import MonthResult, RateResult
+from models.trace import Decision, RuleOutcome
+
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal) -> Decimal:
+    """Exact kroner, rounded half-up to øre."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_grant(grant: Decimal, params: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
+    """Rates 1 and 2 are shares of the grant; rate 3 takes the rest, so the three add up to the grant exactly."""
+    first, second = money(grant * params["rate1_share"]), money(grant * params["rate2_share"])
+    return first, second, grant - first - second
+
+
+def rate1(
+    pack: Pack, grant: Grant, as_of: date, params: Parameters, amount: Decimal, engine: Runner | None
+) -> tuple[RateResult, Decision]:
+    facts = {"approved_on": grant.approved_on, "as_of": as_of}
+    found = evaluate_facts(
+        pack,
+        "fsm1.rate1",
+        facts,
+        params,
+        subject=grant.municipality,
+        municipality=grant.municipality,
+        day=as_of,
+        engine=engine,
+    )
+    when = grant.approved_on if found.passed else None
+    result = RateResult(
+        rate=1,
+        triggered=found.passed,
+        date=when,
+        amount=amount,
+        blocked_by=None if found.passed else {"approved_on": grant.approved_on.isoformat()},
+    )
+    return result, trace(pack, found, params)
+
+
+def _by_fact(firings: Sequence[Firing]) -> dict[int, dict[str, bool]]:
+    verdicts: dict[int, dict[str, bool]] = defaultdict(dict)
+    for firing in firings:
+        verdicts[firing.keys[0]][firing.rule] = firing.passed
+    return verdicts
+
+
+def rate2(
+    pack: Pack,
+    members: Sequence[Progress],
+    grant: Grant,
+    as_of: date,
+    params: Parameters,
+    amount: Decimal,
+    engine: Runner | None,
+) -> tuple[RateResult, Decision]:
+    """The first day in the project (up to the as-of date) on which nobody who must be visitated is not."""
+    spec = pack.decision("fsm1.rate2")
+    cutoff, population = params["cutoff_date"], params["rate2_population"]
+    period_end = min(as_of, grant.project_end)
+    facts = (
+        rate2_days(members, grant.project, period_end, population, cutoff)
+        if period_end >= grant.project_start
+        else []
+    )
+    verdicts = _by_fact(evaluate_all(pack, spec.id, facts, params, as_of, engine))
+    passing = [key for key in sorted(verdicts) if all(verdicts[key].values())]
+    first = passing[0] if passing else None
+    shown = (
+        [key for key in (first - 1, first) if key >= 0]
+        if first is not None
+        else ([len(facts) - 1] if facts else [])
+    )
+    entries = [
+        outcome(pack, rule, verdicts[key][rule.id], facts[key], params, subject=facts[key]["day"].isoformat())
+        for key in shown
+        for rule in spec.rules
+    ]
+    triggered_on = facts[first]["day"] if first is not None else None
+    blocked = None
+    if triggered_on is None:
+        waiting = blocking_on(members, period_end, population, cutoff) if facts else []
+        blocked = {"day": period_end.isoformat(), "not_visitated": len(waiting), "citizens": waiting}
+        if not facts:
+            blocked["reason"] = f"the project starts on {grant.project_start}"
+    result = RateResult(
+        rate=2, triggered=first is not None, date=triggered_on, amount=amount, blocked_by=blocked
+    )
+    decision = to_decision(
+        pack,
+        spec.id,
+        subject=grant.municipality,
+        municipality=grant.municipality,
+        passed=result.triggered,
+        day=triggered_on or as_of,
+        trace=entries,
+        detail={"blocked_by": blocked} if blocked else {},
+    )
+    return result, decision
+
+
+def needed(effort_group: int, in_activity: int, share: Decimal) -> int:
+    """How many more members in activity a month needed to qualify: ceil(E·share) − A, at least 0."""
+    if effort_group == 0:
+        return 0
+    return max(0, ceil(Fraction(share) * effort_group) - in_activity)
+
+
+def rate3(
+    pack: Pack,
+    members: Sequence[Progress],
+    grant: Grant,
+    as_of: date,
+    params: Parameters,
+    amount: Decimal,
+    engine: Runner | None,
+) -> tuple[RateResult, list[MonthResult], Decision]:
+    """The last day of the third month of the first run of qualifying months."""
+    spec = pack.decision("fsm1.rate3")
+    month_rule, sequence_rule = spec.rules
+    facts = rate3_months(members, grant.project, as_of, params["min_activity_days"])
+    firings = evaluate_all(pack, spec.id, facts, params, as_of, engine)
+    qualifies = {f.keys[0]: f.passed for f in firings if f.rule == month_rule.id}
+    runs = sorted((f.keys for f in firings if f.rule == sequence_rule.id), key=lambda keys: keys[-1])
+    months = [
+        MonthResult(
+            month=fact["month"],
+            effort_group=fact["effort_group"],
+            in_activity=fact["in_activity"],
+            qualifies=qualifies[key],
+            needed=needed(fact["effort_group"], fact["in_activity"], params["rate3_share"]),
+        )
+        for key, fact in enumerate(facts)
+    ]
+    entries: list[RuleOutcome] = [
+        outcome(pack, month_rule, qualifies[key], fact, params, subject=fact["month"])
+        for key, fact in enumerate(facts)
+    ]
+    triggered_on: date | None = None
+    if runs:
+        run = [facts[key]["month"] for key in runs[0]]
+        triggered_on = facts[runs[0][-1]]["last_day"]
+        entries.append(outcome(pack, sequence_rule, True, {"month": " → ".join(run)}, params))
+    else:
+        entries.append(outcome(pack, sequence_rule, False, {"month": "no run of qualifying months"}, params))
+    blocked = None
+    if triggered_on is None:
+        blocked = {
+            "months": [
+                {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
+                for m in months
+                if not m.qualifies
+            ]
+        }
+    result = RateResult(
+        rate=3, triggered=triggered_on is not None, date=triggered_on, amount=amount, blocked_by=blocked
+    )
+    decision = to_decision(
+        pack,
+        spec.id,
+        subject=grant.municipality,
+        municipality=grant.municipality,
+        passed=result.triggered,
+        day=triggered_on or as_of,
+        trace=entries,
+        detail={"blocked_by": blocked} if blocked else {},
+    )
+    return result, months, decision
