@@ -3,7 +3,7 @@ the visitation distribution, rates 1–3 and the monthly effort-group shares."""
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -61,11 +61,12 @@ def evaluate_municipality(
         else:
             away = first_day_away(timeline, k, cutoff)
             status = evaluate_status(timeline, k, pack, params, as_of, away, engine)
-            evaluations.append(status)
             member = progress(timeline, away, cutoff, rate_params)
             members.append(member)
+            group = member.group_on(as_of) or "mangler"
+            evaluations.append(replace(status, detail={**status.detail, "group": group}))
             if status.passed:
-                visitation[member.group_on(as_of) or "mangler"] += 1
+                visitation[group] += 1
             else:
                 exits[status.detail["exit_status"]] += 1
         if advance:

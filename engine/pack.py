@@ -147,7 +147,9 @@ class Pack(Frozen):
     decisions: tuple[DecisionSpec, ...]
     parameters: Mapping[str, Parameter]
     content_hash: str
-    directory: Path
+    origin: str
+    """Where the pack was read from: its directory, or the run that stored it."""
+    files: Mapping[str, str]
 
     def decision(self, decision_id: str) -> DecisionSpec:
         for decision in self.decisions:
@@ -212,11 +214,11 @@ _ExactLoader.add_constructor(
 )
 
 
-def _read_yaml(path: Path) -> Any:
+def _parse_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_ExactLoader)  # noqa: S506 - SafeLoader subclass
-    except (OSError, yaml.YAMLError) as error:
-        raise PackError(f"{path}: {error}") from None
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise PackError(f"{where}: {error}") from None
 
 
 def _condition(raw: Any, where: str) -> Condition:
@@ -243,20 +245,35 @@ def _condition(raw: Any, where: str) -> Condition:
         raise PackError(f"{where}: {error}") from None
 
 
-def _hash(directory: Path) -> str:
+def content_hash(files: Mapping[str, str]) -> str:
+    """SHA-256 over every file of a pack (path, NUL, content), in path order."""
     digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.yaml")):
-        digest.update(path.relative_to(directory).as_posix().encode())
+    for path in sorted(files):
+        digest.update(path.encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(files[path].encode("utf-8"))
     return digest.hexdigest()
 
 
 def load_pack(directory: Path) -> Pack:
     """Parse and check one pack directory; every problem names the file and the place."""
-    pack_file, parameter_file = directory / "pack.yaml", directory / "parameters.yaml"
-    raw = _read_yaml(pack_file)
-    raw_parameters = _read_yaml(parameter_file)
+    try:
+        files = {
+            p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8")
+            for p in directory.rglob("*.yaml")
+        }
+    except (OSError, UnicodeDecodeError) as error:
+        raise PackError(f"{directory}: {error}") from None
+    return pack_from_files(files, str(directory))
+
+
+def pack_from_files(files: Mapping[str, str], origin: str) -> Pack:
+    """A pack from its files' texts: a directory's, or those a run stored under the pack's content hash."""
+    pack_file, parameter_file = f"{origin}/pack.yaml", f"{origin}/parameters.yaml"
+    if "pack.yaml" not in files or "parameters.yaml" not in files:
+        raise PackError(f"{origin}: a rule pack needs pack.yaml and parameters.yaml")
+    raw = _parse_yaml(files["pack.yaml"], pack_file)
+    raw_parameters = _parse_yaml(files["parameters.yaml"], parameter_file)
     try:
         decisions = tuple(
             DecisionSpec(
@@ -281,11 +298,12 @@ def load_pack(directory: Path) -> Pack:
             sources=raw["sources"],
             decisions=decisions,
             parameters=parameters,
-            content_hash=_hash(directory),
-            directory=directory,
+            content_hash=content_hash(files),
+            origin=origin,
+            files=dict(files),
         )
     except (KeyError, TypeError, ValidationError) as error:
-        raise PackError(f"{directory}: {error}") from None
+        raise PackError(f"{origin}: {error}") from None
     _check(pack)
     return pack
 
@@ -295,22 +313,22 @@ def _check(pack: Pack) -> None:
     for rule in pack.rules():
         for name in rule.parameters:
             if name not in pack.parameters:
-                raise PackError(f"{pack.directory}/pack.yaml: rule {rule.id} uses unknown parameter {name!r}")
+                raise PackError(f"{pack.origin}/pack.yaml: rule {rule.id} uses unknown parameter {name!r}")
         if rule.source.ref not in pack.sources:
             raise PackError(
-                f"{pack.directory}/pack.yaml: rule {rule.id} cites unknown source {rule.source.ref!r}"
+                f"{pack.origin}/pack.yaml: rule {rule.id} cites unknown source {rule.source.ref!r}"
             )
     for decision in pack.decisions:
         ids = {rule.id for rule in decision.rules}
         for rule in decision.rules:
             if rule.sequence is not None and rule.sequence.of not in ids:
                 raise PackError(
-                    f"{pack.directory}/pack.yaml: {rule.id} is a sequence of unknown rule {rule.sequence.of!r}"
+                    f"{pack.origin}/pack.yaml: {rule.id} is a sequence of unknown rule {rule.sequence.of!r}"
                 )
     ids = [rule.id for rule in pack.rules()]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
-        raise PackError(f"{pack.directory}/pack.yaml: rule ids used twice: {sorted(duplicates)}")
+        raise PackError(f"{pack.origin}/pack.yaml: rule ids used twice: {sorted(duplicates)}")
 
 
 def programmes() -> list[str]:

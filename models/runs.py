@@ -1,0 +1,85 @@
+"""Tables of the nightly eligibility run: a run is a record (SPEC section 8).
+
+`rule_packs` keeps every pack a run used, by content hash, so that traces can be rebuilt and a run
+replayed years later with exactly its rules. A run's results (`run_municipalities`, `decisions`)
+are written in one transaction together with the run's `finished` status: a run killed half-way
+leaves a `running` row and nothing else, which the next run marks `failed`.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import Base
+
+
+class RulePack(Base):
+    __tablename__ = "rule_packs"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(32))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    """Every YAML file of the pack, by its path inside the pack directory."""
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(16))
+    as_of: Mapped[date] = mapped_column(Date)
+    municipality: Mapped[str | None] = mapped_column(String(3))
+    pack_hash: Mapped[str] = mapped_column(ForeignKey("rule_packs.content_hash"))
+    delivery_id: Mapped[int | None] = mapped_column(Integer)
+    """The last data delivery the run read (its knowledge: "what we knew after delivery N")."""
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    """`running`, `finished` or `failed`."""
+    error: Mapped[str | None] = mapped_column(Text)
+    citizens: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    decisions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RunMunicipality(Base):
+    __tablename__ = "run_municipalities"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(3), primary_key=True)
+    status: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The municipality's status (models.status.MunicipalityStatus as JSON)."""
+    membership_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rate_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StoredDecision(Base):
+    """One decision of a run: the engine's verdicts per rule and the facts they were made on.
+
+    Citizens' decisions keep facts and verdicts only; the trace is rebuilt from the run's pack
+    and parameters. Rate decisions, with facts on many days or months, keep their whole trace.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_run_citizen", "run_id", "citizen_id"),
+        Index("ix_decisions_run_municipality_decision", "run_id", "municipality", "decision"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    municipality: Mapped[str] = mapped_column(String(3))
+    citizen_id: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[bool] = mapped_column(Boolean)
+    value: Mapped[str | None] = mapped_column(String(64))
+    """The decision's result beyond yes/no: a member's exit status, a rate's trigger date."""
+    group: Mapped[str | None] = mapped_column(String(16))
+    """For a member's status: the visitation group on the as-of date (`mangler` when none)."""
+    verdicts: Mapped[dict[str, bool]] = mapped_column(JSON)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    trace: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
