@@ -90,7 +90,7 @@ class _Compiler:
         if isinstance(cond, AllOf | AnyOf):
             parts = [self.condition(c, negate) for c in (cond.all if isinstance(cond, AllOf) else cond.any)]
             conjunction = isinstance(cond, AllOf) != negate  # De Morgan
-            return {"$and" if conjunction else "$or": parts}
+            return conjoined(*parts) if conjunction else {"$or": parts}
         op = NEGATED[cond.op] if negate else cond.op
         if isinstance(cond, Ratio):
             return self.ratio(cond, op)
@@ -121,6 +121,16 @@ class _Compiler:
         return {DURABLE_OP[op]: {scaled.field: product}}
 
 
+def conjoined(*tests: dict[str, Any]) -> dict[str, Any]:
+    """One flat `$and`: durable-rules drops the terms after a nested `$and` (or `$or`) in a
+    correlated condition, so conjunctions are spliced into their parent, and correlation terms go
+    before any `$or` (see compile_decision)."""
+    flat: list[dict[str, Any]] = []
+    for test in tests:
+        flat.extend(test["$and"] if set(test) == {"$and"} else [test])
+    return {"$and": flat}
+
+
 def _sequence_length(rule: Rule, compiler: _Compiler) -> int:
     assert rule.sequence is not None
     length = compiler.operand(rule.sequence.length)
@@ -144,14 +154,14 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
                 assert rule.when is not None
                 for suffix, negate in ((PASS, False), (FAIL, True)):
                     test = compiler.condition(rule.when, negate)
-                    definition[rule.id + suffix] = {"all": [{"m": {"$and": [kind, test]}}]}
+                    definition[rule.id + suffix] = {"all": [{"m": conjoined(kind, test)}]}
             else:
                 length = sequences[rule.id] = _sequence_length(rule, compiler)
                 test = compiler.condition(conditions[rule.sequence.of], False)
                 steps = []
                 for i in range(length):
                     follows = [{"idx": {"$add": {"$l": {f"m{i - 1}": "idx"}, "$r": 1}}}] if i else []
-                    steps.append({f"m{i}": {"$and": [kind, test, *follows]}})
+                    steps.append({f"m{i}": conjoined(kind, *follows, test)})
                 compiler.facts.add("idx")
                 definition[rule.id] = {"all": steps}
         except CompileError as error:

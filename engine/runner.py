@@ -100,6 +100,7 @@ class Runner:
                 self._host.delete_state(compiled.name, sid)
                 firings = self._results.pop(sid)
         self._check_complete(compiled, firings, len(facts))
+        self._check_sequences(compiled, firings, facts)
         return firings
 
     def _assert(self, compiled: CompiledDecision, fact: dict[str, Any]) -> None:
@@ -125,6 +126,21 @@ class Runner:
                     raise EngineFault(
                         f"{compiled.name}: rule {rule} concluded {concluded.get((rule, key), 0)} times "
                         f"on fact {key}, expected exactly once"
+                    )
+
+    @staticmethod
+    def _check_sequences(
+        compiled: CompiledDecision, firings: Iterable[Firing], facts: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """A sequence firing must be `length` facts with consecutive `idx` (durable-rules once
+        dropped the correlation of a nested condition and matched every permutation)."""
+        for firing in firings:
+            if firing.rule in compiled.sequences:
+                indexes = [facts[key]["idx"] for key in firing.keys]
+                expected = list(range(indexes[0], indexes[0] + compiled.sequences[firing.rule]))
+                if indexes != expected:
+                    raise EngineFault(
+                        f"{compiled.name}: {firing.rule} matched non-consecutive facts {indexes}"
                     )
 
     def decide_each(self, compiled: CompiledDecision, facts: Mapping[str, Any]) -> dict[str, bool]:

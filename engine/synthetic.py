@@ -8,11 +8,13 @@ Other municipalities are the same shape scaled to their size. CPR numbers are ma
 7th digits chosen so that the century rule gives the intended birth year.
 """
 
+import csv
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from models.domain import CitizenTimeline, Grant
 
@@ -61,19 +63,22 @@ def _scaled(counts: dict[str, int], total: int) -> dict[str, int]:
 
 
 class _Maker:
-    def __init__(self, code: str, seed: int) -> None:
+    def __init__(self, code: str, seed: int, taken: set[str]) -> None:
         self.code = code
         self.rng = random.Random(f"{code}:{seed}")
-        self.serial = 0
+        self.taken = taken
 
     def day(self, first: date, last: date) -> date:
         return first + timedelta(days=self.rng.randint(0, (last - first).days))
 
     def cpr(self) -> str:
-        born = self.day(date(1955, 1, 1), date(1990, 12, 31))
-        self.serial += 1
-        seventh = self.rng.choice((0, 1, 2, 3)) if born.year < 2000 else 4
-        return f"{born:%d%m%y}-{seventh}{(int(self.code) * 7 + self.serial) % 1000:03d}"
+        """A made-up CPR number born 1955–1990 (7th digit 0–3: the 1900s), unique among `taken`."""
+        while True:
+            born = self.day(date(1955, 1, 1), date(1990, 12, 31))
+            number = f"{born:%d%m%y}-{self.rng.randint(0, 3)}{self.rng.randint(0, 999):03d}"
+            if number not in self.taken:
+                self.taken.add(number)
+                return number
 
     def citizen(self, kind: str, group: str | None = None) -> CitizenTimeline:
         """One citizen; `kind` is an exit status, 'active', or a non-member kind."""
@@ -137,8 +142,8 @@ class _Maker:
         visitations = [{"programme": "fsm1", "date": visited, "group": group}]
         activities = []
         if group == "1":
-            begin = visited + timedelta(days=rng.randint(7, 60))
-            while begin < PROJECT[1] and rng.random() < 0.72:
+            begin = visited + timedelta(days=rng.randint(20, 200))
+            while begin < PROJECT[1] and rng.random() < 0.75:
                 end = begin + timedelta(days=rng.randint(30, 120))
                 activity = rng.choice(
                     ("virksomhedspraktik", "virksomhedspraktik", "loentilskud", "ordinaere_timer")
@@ -151,10 +156,16 @@ class _Maker:
 
 
 def municipality(
-    code: str, members: int = AALBORG_MEMBERS, *, seed: int = 2018, non_members: int | None = None
+    code: str,
+    members: int = AALBORG_MEMBERS,
+    *,
+    seed: int = 2018,
+    non_members: int | None = None,
+    taken: set[str] | None = None,
 ) -> Municipality:
-    """A municipality with `members` target-group members shaped like Aalborg's, and some non-members."""
-    maker = _Maker(code, seed)
+    """A municipality with `members` target-group members shaped like Aalborg's, and some non-members
+    (a quarter as many by default). `taken`: CPR numbers already used elsewhere."""
+    maker = _Maker(code, seed, set() if taken is None else taken)
     exits = _scaled(AALBORG_EXITS, round(members * sum(AALBORG_EXITS.values()) / AALBORG_MEMBERS))
     groups = _scaled(AALBORG_GROUPS, members - sum(exits.values()))
     citizens: list[CitizenTimeline] = []
@@ -184,5 +195,69 @@ def municipalities(total_members: int, count: int, *, seed: int = 2018) -> Itera
     rng = random.Random(seed)
     weights = [rng.paretovariate(1.3) for _ in range(count)]
     sizes = _scaled({str(i): max(1, int(w * 1000)) for i, w in enumerate(weights)}, total_members)
+    taken: set[str] = set()
     for index, size in enumerate(sizes.values()):
-        yield municipality(f"{101 + index * 8:03d}", max(size, 1), seed=seed)
+        yield municipality(f"{101 + index * 8:03d}", max(size, 1), seed=seed, taken=taken)
+
+
+DELIVERY_COLUMNS = {
+    "citizens.csv": ("citizen_id", "birth_date", "death_date"),
+    "residence.csv": ("citizen_id", "municipality", "from", "to"),
+    "support.csv": ("citizen_id", "support", "from", "to"),
+    "match.csv": ("citizen_id", "category", "from", "to"),
+    "programmes.csv": ("citizen_id", "programme", "from", "to"),
+    "visitations.csv": ("citizen_id", "programme", "date", "group"),
+    "activities.csv": ("citizen_id", "activity", "from", "to"),
+    "grants.csv": ("municipality", "programme", "amount", "approved_on", "project_start", "project_end"),
+}
+TIMELINE_FILES = {
+    "residence.csv": "residence",
+    "support.csv": "support",
+    "match.csv": "match",
+    "programmes.csv": "programmes",
+    "visitations.csv": "visitations",
+    "activities.csv": "activities",
+}
+
+
+def write_delivery(directory: Path, municipalities: Iterable[Municipality]) -> int:
+    """Write municipalities as one data delivery (SPEC section 3); returns the number of citizens."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handles = {name: (directory / name).open("w", newline="", encoding="utf-8") for name in DELIVERY_COLUMNS}
+    try:
+        writers = {name: csv.writer(handle) for name, handle in handles.items()}
+        for name, columns in DELIVERY_COLUMNS.items():
+            writers[name].writerow(columns)
+        seen: set[str] = set()
+        for place in municipalities:
+            grant = place.grant
+            writers["grants.csv"].writerow(
+                (
+                    grant.municipality,
+                    grant.programme.value,
+                    f"{grant.amount:.2f}",
+                    grant.approved_on,
+                    grant.project_start,
+                    grant.project_end,
+                )
+            )
+            for citizen in place.citizens:
+                if citizen.citizen_id in seen:
+                    continue
+                seen.add(citizen.citizen_id)
+                writers["citizens.csv"].writerow(
+                    (citizen.citizen_id, _cell(citizen.birth_date), _cell(citizen.death_date))
+                )
+                for name, field in TIMELINE_FILES.items():
+                    columns = DELIVERY_COLUMNS[name][1:]
+                    for record in getattr(citizen, field):
+                        row = record.model_dump(by_alias=True, mode="json")
+                        writers[name].writerow((citizen.citizen_id, *(_cell(row[c]) for c in columns)))
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return len(seen)
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
