@@ -11,6 +11,7 @@ from rich.text import Text
 
 from engine import cpr
 from engine.pack import AllOf, AnyOf, Compare, Condition, Pack, ParamRef, Ratio, Rule
+from models.status import MunicipalityStatus
 from models.trace import Decision
 
 SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in"}
@@ -108,3 +109,67 @@ def rule_detail(pack: Pack, rule: Rule) -> Panel:
                 f"{name}\n[dim]{parameter.label}[/dim]", str(dated.start), value(dated.value), overrides
             )
     return Panel(Group("\n".join(lines), parameters), title=rule.id)
+
+
+def municipality_status(console: Console, status: MunicipalityStatus, *, full_cpr: bool = False) -> None:
+    """A municipality's status as a project leader reads it: members, exits, visitation, rates, months."""
+    console.print(
+        f"[bold]Municipality {status.municipality}[/bold] — {status.programme}, as of {status.as_of}: "
+        f"{status.members} members, {status.active} active, grant {status.grant:,.2f} kr"
+    )
+    if status.exits:
+        console.print("  exits: " + ", ".join(f"{k} {v}" for k, v in status.exits.items()))
+    console.print(
+        "  visitation of active members: " + ", ".join(f"{k}: {v}" for k, v in status.visitation.items())
+    )
+    rates = Table("rate", "triggered", "date", "amount (kr)", "what blocks it", title="rates")
+    for rate in status.rates:
+        rates.add_row(
+            str(rate.rate),
+            "[green]yes[/green]" if rate.triggered else "[red]no[/red]",
+            value(rate.date),
+            f"{rate.amount:,.2f}",
+            blocked(rate.blocked_by, full_cpr=full_cpr),
+        )
+    console.print(rates)
+    if status.months:
+        months = Table(
+            "month", "effort group", "in activity", "share", "qualifies", "more needed", title="rate 3 months"
+        )
+        for month in status.months:
+            share = f"{100 * month.in_activity / month.effort_group:.1f} %" if month.effort_group else "—"
+            months.add_row(
+                month.month,
+                str(month.effort_group),
+                str(month.in_activity),
+                share,
+                "[green]yes[/green]" if month.qualifies else "no",
+                str(month.needed) if not month.qualifies else "",
+            )
+        console.print(months)
+    for warning in status.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False) -> str:
+    if not blocked_by:
+        return ""
+    if "citizens" in blocked_by:
+        people = [cpr.shown(c, full=full_cpr) for c in blocked_by["citizens"]]
+        shown = ", ".join(people[:5]) + (f" and {len(people) - 5} more" if len(people) > 5 else "")
+        reason = f" ({blocked_by['reason']})" if "reason" in blocked_by else ""
+        return f"{blocked_by['not_visitated']} not visitated on {blocked_by['day']}{reason}: {shown}"
+    if "months" in blocked_by:
+        short = [m for m in blocked_by["months"] if m["needed"]]
+        return "; ".join(f"{m['month']}: {m['needed']} more" for m in short[-6:]) or "no qualifying run yet"
+    return ", ".join(f"{k} {v}" for k, v in blocked_by.items())
+
+
+def masked_status(status: MunicipalityStatus, *, full_cpr: bool = False) -> dict[str, Any]:
+    """`fsm status --json` of one municipality: CPR numbers masked unless asked for."""
+    document = status.model_dump(mode="json")
+    for rate in document["rates"]:
+        blocked_by = rate.get("blocked_by") or {}
+        if "citizens" in blocked_by:
+            blocked_by["citizens"] = [cpr.shown(c, full=full_cpr) for c in blocked_by["citizens"]]
+    return document

@@ -9,6 +9,7 @@ the process, so a killed run never leaves a stale lock behind.
 
 import fcntl
 import logging
+import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -25,9 +26,11 @@ from sqlalchemy.orm import Session
 from engine.decide import Evaluation
 from engine.municipality import MunicipalityResult, evaluate_municipality
 from engine.pack import Pack, get_pack
+from engine.runner import Runner, runner
 from engine.store import latest_delivery, load_grants, load_timelines
-from models.domain import CitizenTimeline
+from models.domain import CitizenTimeline, Grant
 from models.runs import RulePack, Run, RunMunicipality, StoredDecision
+from models.status import MunicipalityStatus
 from models.trace import Decision
 
 log = logging.getLogger(__name__)
@@ -118,25 +121,25 @@ def json_ready(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
-def evaluation_row(run_id: int, evaluation: Evaluation, group: str | None) -> dict[str, Any]:
+def evaluation_row(evaluation: Evaluation) -> dict[str, Any]:
+    """A citizen's decision as a `decisions` row (without its run id)."""
     return {
-        "run_id": run_id,
         "municipality": evaluation.municipality,
         "citizen_id": evaluation.subject,
         "decision": evaluation.decision,
         "day": evaluation.day,
         "outcome": evaluation.passed,
         "value": evaluation.detail.get("exit_status"),
-        "group": group,
+        "group": evaluation.detail.get("group"),
         "verdicts": dict(evaluation.verdicts),
         "facts": json_ready(evaluation.facts),
         "trace": None,
     }
 
 
-def rate_row(run_id: int, decision: Decision) -> dict[str, Any]:
+def rate_row(decision: Decision) -> dict[str, Any]:
+    """A rate decision as a `decisions` row, with its whole trace (without its run id)."""
     return {
-        "run_id": run_id,
         "municipality": decision.municipality,
         "citizen_id": None,
         "decision": decision.decision,
@@ -151,16 +154,75 @@ def rate_row(run_id: int, decision: Decision) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Evaluated:
+    """One municipality's results, ready to store (what a worker process sends back)."""
+
+    status: MunicipalityStatus
+    rows: list[dict[str, Any]]
+    membership_params: dict[str, Any]
+    rate_params: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     run_id: int
-    results: list[MunicipalityResult]
+    results: list[Evaluated]
     interrupted: list[int]
 
 
-def result_rows(run_id: int, result: MunicipalityResult) -> list[dict[str, Any]]:
-    rows = [evaluation_row(run_id, e, e.detail.get("group")) for e in result.evaluations]
-    rows.extend(rate_row(run_id, decision) for decision in result.rates)
-    return rows
+def evaluated(result: MunicipalityResult) -> Evaluated:
+    """Decisions as table rows: citizens' facts and verdicts; rates with their whole trace."""
+    rows = [evaluation_row(e) for e in result.evaluations]
+    rows.extend(rate_row(decision) for decision in result.rates)
+    return Evaluated(
+        result.status, rows, json_ready(dict(result.membership_params)), json_ready(dict(result.rate_params))
+    )
+
+
+# What forked workers read: set by the parent just before it forks, never changed after.
+_WORK: dict[str, Any] = {}
+
+
+def _evaluate_one(grant: Grant) -> Evaluated:
+    work = _WORK
+    citizens = work["by_municipality"].get(grant.municipality, [])
+    return evaluated(
+        evaluate_municipality(work["pack"], grant, citizens, work["as_of"], engine=work["runner"]())
+    )
+
+
+def evaluate_grants(
+    pack: Pack,
+    grants: list[Grant],
+    by_municipality: dict[str, list[CitizenTimeline]],
+    as_of: date,
+    *,
+    workers: int,
+    advance: Callable[[int], None] | None = None,
+) -> list[Evaluated]:
+    """Evaluate each municipality, in `workers` forked processes when more than one; results in
+    municipality order whatever order they finish in, so a run gives the same results every time."""
+    ordered = sorted(grants, key=lambda g: g.municipality)
+    _WORK.update(pack=pack, by_municipality=by_municipality, as_of=as_of, runner=runner)
+    results: dict[str, Evaluated] = {}
+    try:
+        if workers > 1 and len(ordered) > 1:
+            _WORK["runner"] = Runner  # a fresh durable host in each worker
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for grant, result in zip(
+                    ordered, pool.imap(_evaluate_one, ordered, chunksize=1), strict=True
+                ):
+                    results[grant.municipality] = result
+                    if advance:
+                        advance(len(by_municipality.get(grant.municipality, [])))
+        else:
+            for grant in ordered:
+                results[grant.municipality] = _evaluate_one(grant)
+                if advance:
+                    advance(len(by_municipality.get(grant.municipality, [])))
+    finally:
+        _WORK.clear()
+    return [results[g.municipality] for g in ordered]
 
 
 def nightly_run(
@@ -171,6 +233,7 @@ def nightly_run(
     municipality: str | None = None,
     advance: Callable[[int], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> RunOutcome:
     """Evaluate every municipality with a grant (or the one given) as of `as_of`, and store the run.
 
@@ -213,12 +276,7 @@ def nightly_run(
             by_municipality = residents(timelines)
             if on_start:
                 on_start(run_id, sum(len(by_municipality.get(g.municipality, [])) for g in grants))
-            results = [
-                evaluate_municipality(
-                    pack, grant, by_municipality.get(grant.municipality, []), as_of, advance=advance
-                )
-                for grant in sorted(grants, key=lambda g: g.municipality)
-            ]
+            results = evaluate_grants(pack, grants, by_municipality, as_of, workers=workers, advance=advance)
             _store(engine, run_id, results)
         except BaseException as error:
             with Session(engine) as session, session.begin():
@@ -231,31 +289,35 @@ def nightly_run(
     return RunOutcome(run_id, results, interrupted)
 
 
-def _store(engine: Engine, run_id: int, results: list[MunicipalityResult]) -> None:
+def _store(engine: Engine, run_id: int, results: list[Evaluated]) -> None:
     """Every result and the `finished` status, in one transaction."""
     with Session(engine) as session, session.begin():
         decisions = 0
+        citizens: set[str] = set()
         for result in results:
             session.add(
                 RunMunicipality(
                     run_id=run_id,
                     municipality=result.status.municipality,
                     status=result.status.model_dump(mode="json"),
-                    membership_parameters=json_ready(dict(result.membership_params)),
-                    rate_parameters=json_ready(dict(result.rate_params)),
+                    membership_parameters=result.membership_params,
+                    rate_parameters=result.rate_params,
                 )
             )
-            rows = result_rows(run_id, result)
-            for start in range(0, len(rows), 5000):
-                session.execute(insert(StoredDecision), rows[start : start + 5000])
-            decisions += len(rows)
+            for start in range(0, len(result.rows), 5000):
+                session.execute(
+                    insert(StoredDecision),
+                    [{**row, "run_id": run_id} for row in result.rows[start : start + 5000]],
+                )
+            decisions += len(result.rows)
+            citizens.update(row["citizen_id"] for row in result.rows if row["citizen_id"] is not None)
         session.execute(
             update(Run)
             .where(Run.id == run_id)
             .values(
                 status="finished",
                 finished_at=_now(),
-                citizens=len({e.subject for r in results for e in r.evaluations}),
+                citizens=len(citizens),
                 members=sum(r.status.members for r in results),
                 decisions=decisions,
             )

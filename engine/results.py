@@ -1,0 +1,177 @@
+"""Reading stored runs: a municipality's status, a citizen's decisions with their traces, and what
+changed between two runs. Traces are rebuilt from the pack the run stored under its content hash."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.decide import Evaluation, to_decision, trace
+from engine.pack import Pack, Parameters, pack_from_files
+from models.runs import RulePack, Run, RunMunicipality, StoredDecision
+from models.status import MunicipalityStatus
+from models.trace import Decision, RuleOutcome
+
+
+class NotFound(LookupError):
+    pass
+
+
+def get_run(session: Session, run_id: int | None = None) -> Run:
+    """The run with this id, or the latest finished run."""
+    if run_id is not None:
+        run = session.get(Run, run_id)
+        if run is None:
+            raise NotFound(f"there is no run {run_id}")
+        return run
+    run = session.scalars(
+        select(Run).where(Run.status == "finished").order_by(Run.id.desc()).limit(1)
+    ).first()
+    if run is None:
+        raise NotFound("no run has finished yet: start one with `fsm run`")
+    return run
+
+
+def runs(session: Session) -> list[Run]:
+    return list(session.scalars(select(Run).order_by(Run.id.desc())))
+
+
+def statuses(session: Session, run: Run, municipality: str | None = None) -> list[MunicipalityStatus]:
+    query = (
+        select(RunMunicipality).where(RunMunicipality.run_id == run.id).order_by(RunMunicipality.municipality)
+    )
+    if municipality is not None:
+        query = query.where(RunMunicipality.municipality == municipality)
+    return [MunicipalityStatus.model_validate(row.status) for row in session.scalars(query)]
+
+
+def stored_pack(session: Session, content_hash: str) -> Pack:
+    row = session.get(RulePack, content_hash)
+    if row is None:
+        raise NotFound(f"rule pack {content_hash[:12]} is not stored")
+    return _pack(content_hash, tuple(sorted(row.files.items())))
+
+
+@cache
+def _pack(content_hash: str, files: tuple[tuple[str, str], ...]) -> Pack:
+    return pack_from_files(dict(files), f"stored pack {content_hash[:12]}")
+
+
+def _parameters(session: Session, run: Run, municipality: str, decision: str) -> Parameters:
+    row = session.get(RunMunicipality, (run.id, municipality))
+    if row is None:
+        raise NotFound(f"run {run.id} has no municipality {municipality}")
+    values = (
+        row.membership_parameters if decision.endswith((".membership", ".status")) else row.rate_parameters
+    )
+    return Parameters(values)
+
+
+def stored_decision(session: Session, run: Run, row: StoredDecision) -> Decision:
+    """A stored decision with its trace, as the run made it."""
+    pack = stored_pack(session, run.pack_hash)
+    if row.trace is not None:
+        return to_decision(
+            pack,
+            row.decision,
+            subject=row.citizen_id or row.municipality,
+            municipality=row.municipality,
+            passed=row.outcome,
+            day=row.day,
+            trace=[RuleOutcome.model_validate(e) for e in row.trace],
+            detail=row.facts or {},
+        )
+    detail = {k: v for k, v in (("exit_status", row.value), ("group", row.group)) if v is not None}
+    evaluation = Evaluation(
+        row.decision, row.citizen_id or "", row.municipality, row.day, row.facts or {}, row.verdicts, detail
+    )
+    return trace(pack, evaluation, _parameters(session, run, row.municipality, row.decision))
+
+
+def citizen_decisions(session: Session, run: Run, citizen_id: str) -> list[Decision]:
+    rows = session.scalars(
+        select(StoredDecision)
+        .where(StoredDecision.run_id == run.id, StoredDecision.citizen_id == citizen_id)
+        .order_by(StoredDecision.municipality, StoredDecision.id)
+    )
+    return [stored_decision(session, run, row) for row in rows]
+
+
+def rate_decisions(session: Session, run: Run, municipality: str) -> list[Decision]:
+    rows = session.scalars(
+        select(StoredDecision)
+        .where(
+            StoredDecision.run_id == run.id,
+            StoredDecision.municipality == municipality,
+            StoredDecision.citizen_id.is_(None),
+        )
+        .order_by(StoredDecision.id)
+    )
+    return [stored_decision(session, run, row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One decision that differs between two runs, and why (the facts and rules that changed)."""
+
+    municipality: str
+    subject: str | None
+    decision: str
+    before: str
+    after: str
+    failed_before: list[str]
+    failed_after: list[str]
+    facts_changed: dict[str, tuple[Any, Any]]
+
+
+def _summary(row: StoredDecision | None) -> str:
+    if row is None:
+        return "not evaluated"
+    words = ["passed" if row.outcome else "failed"]
+    words += [
+        f"{label} {value}"
+        for label, value in (("exit", row.value), ("group", row.group))
+        if value is not None
+    ]
+    return ", ".join(words)
+
+
+def _rows(session: Session, run: Run) -> dict[tuple[str, str | None, str], StoredDecision]:
+    rows: Iterable[StoredDecision] = session.scalars(
+        select(StoredDecision).where(StoredDecision.run_id == run.id)
+    )
+    return {(r.municipality, r.citizen_id, r.decision): r for r in rows}
+
+
+def diff(session: Session, first: Run, second: Run) -> list[Change]:
+    """Every decision whose outcome, exit status, group or rate trigger differs between two runs."""
+    before, after = _rows(session, first), _rows(session, second)
+    changes = []
+    for key in sorted(before.keys() | after.keys(), key=lambda k: (k[0], k[2], k[1] or "")):
+        old, new = before.get(key), after.get(key)
+        if _summary(old) == _summary(new) and (old is None or old.value == new.value):  # type: ignore[union-attr]
+            continue
+        old_facts, new_facts = (old.facts or {}) if old else {}, (new.facts or {}) if new else {}
+        changes.append(
+            Change(
+                municipality=key[0],
+                subject=key[1],
+                decision=key[2],
+                before=_summary(old)
+                + (f" on {old.value}" if old and old.citizen_id is None and old.value else ""),
+                after=_summary(new)
+                + (f" on {new.value}" if new and new.citizen_id is None and new.value else ""),
+                failed_before=[r for r, ok in (old.verdicts if old else {}).items() if not ok],
+                failed_after=[r for r, ok in (new.verdicts if new else {}).items() if not ok],
+                facts_changed={
+                    name: (old_facts.get(name), new_facts.get(name))
+                    for name in sorted(old_facts.keys() | new_facts.keys())
+                    if old_facts.get(name) != new_facts.get(name)
+                    and not isinstance(new_facts.get(name), dict | list)
+                },
+            )
+        )
+    return changes
