@@ -1,6 +1,9 @@
 """The `fsm` command line. Commands are thin: the logic lives in the modules they call."""
 
 import json
+import os
+import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -8,11 +11,20 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from engine import render
+from engine import cpr, render, results, synthetic
 from engine.decide import decide_membership
+from engine.delivery import DeliveryError
 from engine.errors import describe_validation_error
+from engine.importing import count_rows, import_folder
 from engine.pack import PackError, get_pack, programmes
+from engine.run import RunRefused, nightly_run
+from engine.synthetic import STATUS_DAY, write_delivery
+from models.database import downgrade, engine_from_env, upgrade
 from models.domain import CitizenTimeline
 
 app = typer.Typer(
@@ -24,6 +36,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="The rules of a rule pack: labels, parameters and sources.")
 app.add_typer(rules_app, name="rules")
+db_app = typer.Typer(help="The database schema (Alembic migrations); DATABASE_URL chooses the database.")
+app.add_typer(db_app, name="db")
 
 console = Console()
 BAD_INPUT = 2
@@ -87,7 +101,7 @@ def evaluate(
         document = found.model_dump(mode="json")
         document.update(member=found.outcome, failed_rules=found.failed_rules)
         if not show_cpr:
-            document["subject"] = render.cpr.mask(found.subject)
+            document["subject"] = cpr.mask(found.subject)
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         render.decision(console, found, full_cpr=show_cpr)
@@ -120,3 +134,242 @@ def rules_show(
     except KeyError:
         raise fail(f"no rule {rule_id!r}; known: {', '.join(r.id for r in pack.rules())}") from None
     console.print(render.rule_detail(pack, rule))
+
+
+def database() -> Engine:
+    """The database of `DATABASE_URL` (default: the embedded SQLite file), brought to the latest schema."""
+    engine = engine_from_env()
+    upgrade(engine)
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Bring the database to the latest schema (or to REVISION).
+
+    Example: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test fsm db upgrade
+    """
+    upgrade(engine_from_env(), revision)
+    console.print(f"database {database_url_shown()} is at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "base") -> None:
+    """Undo migrations down to REVISION (default: an empty database).
+
+    Example: fsm db downgrade base
+    """
+    downgrade(engine_from_env(), revision)
+    console.print(f"database {database_url_shown()} is at {revision}")
+
+
+def database_url_shown() -> str:
+    return engine_from_env().url.render_as_string(hide_password=True)
+
+
+SOME_REJECTED = 3
+
+
+@app.command("import")
+def import_command(
+    folder: Annotated[Path, typer.Argument(help="A delivery: a folder of CSV files (SPEC section 3)")],
+    report_dir: Annotated[Path | None, typer.Option(help="Where rejects.csv and summary.json go")] = None,
+) -> None:
+    """Import one data delivery; bad rows go to a rejects report, good rows are never lost.
+
+    Exit status: 0 all rows accepted, 3 some rejected, 2 the delivery cannot be read (nothing imported).
+    Example: fsm import examples/delivery
+    """
+    engine = database()
+    with progress_bar("reading rows") as bar:
+        task = bar.add_task("rows", total=count_rows(folder) if folder.is_dir() else None)
+        try:
+            imported = import_folder(
+                engine, folder, report_dir=report_dir, advance=lambda n: bar.advance(task, n)
+            )
+        except DeliveryError as error:
+            raise fail(f"{error}; nothing was imported") from None
+    table = Table("file", "rows read", "accepted", "rejected", title=str(imported))
+    for stats in imported.content.files:
+        table.add_row(stats.name, str(stats.rows_read), str(stats.accepted), str(stats.rejected))
+    console.print(table)
+    for name in imported.content.ignored:
+        console.print(f"[yellow]ignored: {name} is not a file of a delivery[/yellow]")
+    console.print(f"report: {imported.report / 'rejects.csv'} and {imported.report / 'summary.json'}")
+    if imported.content.rejects:
+        raise typer.Exit(SOME_REJECTED)
+
+
+def progress_bar(total_label: str) -> Progress:
+    """A progress bar on a terminal; silent in CI and when output is not a terminal."""
+    quiet = bool(os.environ.get("CI")) or not sys.stdout.isatty()
+    return Progress(
+        TextColumn(total_label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=quiet,
+        console=console,
+    )
+
+
+RunId = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest finished run)")]
+
+
+@app.command("run")
+def run_command(
+    as_of: Annotated[
+        date | None, typer.Option(formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today)")
+    ] = None,
+    programme: Programme = "fsm1",
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", "-m", help="Only this municipality")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes that evaluate municipalities")
+    ] = os.cpu_count() or 1,
+) -> None:
+    """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
+
+    Example: fsm run --as-of 2018-03-02
+    """
+    engine = database()
+    day = as_of or date.today()
+    with progress_bar("evaluating citizens") as bar:
+        task = bar.add_task("citizens", total=None)
+        try:
+            outcome = nightly_run(
+                engine,
+                programme=programme,
+                as_of=day,
+                municipality=municipality,
+                workers=workers,
+                on_start=lambda _run, total: bar.update(task, total=total),
+                advance=lambda n: bar.advance(task, n),
+            )
+        except RunRefused as error:
+            raise fail(str(error)) from None
+    for stale in outcome.interrupted:
+        console.print(f"[yellow]run {stale} had been interrupted; it is now marked failed[/yellow]")
+    members = sum(r.status.members for r in outcome.results)
+    console.print(
+        f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.results)} municipalities, {members} members"
+    )
+
+
+@app.command()
+def status(
+    run: RunId = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", "-m", help="Only this municipality")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON array, one object per municipality")
+    ] = False,
+    show_cpr: ShowCpr = False,
+) -> None:
+    """The status of each municipality in a run: members, exits, visitation, rates 1–3 and months.
+
+    Example: fsm status --municipality 851 --json
+    """
+    with Session(database()) as session:
+        try:
+            found = results.get_run(session, run)
+            shown = results.statuses(session, found, municipality)
+        except results.NotFound as error:
+            raise fail(str(error)) from None
+    if not shown:
+        raise fail(f"run {found.id} has no municipality {municipality}")
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [render.masked_status(s, full_cpr=show_cpr) for s in shown], ensure_ascii=False, indent=2
+            )
+        )
+        return
+    console.print(
+        f"run {found.id} ({found.status}), {found.programme} as of {found.as_of}, pack {found.pack_hash[:12]}"
+    )
+    for one in shown:
+        render.municipality_status(console, one, full_cpr=show_cpr)
+
+
+@app.command()
+def explain(
+    citizen: Annotated[
+        str, typer.Argument(help="The citizen's id (CPR number with or without dash, or pseudonym)")
+    ],
+    run: RunId = None,
+    show_cpr: ShowCpr = False,
+) -> None:
+    """One citizen's decisions in a run, each with its full trace.
+
+    Example: fsm explain 050379-1234 --run 3
+    """
+    with Session(database()) as session:
+        try:
+            found = results.get_run(session, run)
+            decisions = results.citizen_decisions(session, found, cpr.normalise(citizen.strip()))
+        except results.NotFound as error:
+            raise fail(str(error)) from None
+    if not decisions:
+        raise fail(f"run {found.id} has no decision about {cpr.shown(citizen, full=show_cpr)}")
+    for decision in decisions:
+        render.decision(console, decision, full_cpr=show_cpr)
+        console.print()
+
+
+@app.command()
+def diff(
+    first: Annotated[int, typer.Argument(help="The earlier run")],
+    second: Annotated[int, typer.Argument(help="The later run")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per change")] = False,
+    show_cpr: ShowCpr = False,
+) -> None:
+    """What changed between two runs (members, statuses, groups, rate decisions) and why.
+
+    Example: fsm diff 3 4
+    """
+    with Session(database()) as session:
+        try:
+            changes = results.diff(session, results.get_run(session, first), results.get_run(session, second))
+        except results.NotFound as error:
+            raise fail(str(error)) from None
+    documents = [
+        {**change.__dict__, "subject": change.subject and cpr.shown(change.subject, full=show_cpr)}
+        for change in changes
+    ]
+    if as_json:
+        typer.echo(json.dumps(documents, ensure_ascii=False, indent=2, default=str))
+        return
+    console.print(f"{len(changes)} decisions differ between run {first} and run {second}")
+    for change in documents:
+        why = "; ".join(
+            f"{k}: {render.value(a)} → {render.value(b)}" for k, (a, b) in change["facts_changed"].items()
+        )
+        failing = f" failing now: {', '.join(change['failed_after'])}" if change["failed_after"] else ""
+        console.print(
+            f"{change['municipality']} {change['subject'] or '(municipality)'} {change['decision']}: "
+            f"{change['before']} → {change['after']}.{failing}" + (f" Because {why}." if why else "")
+        )
+
+
+@app.command()
+def demo(
+    as_of: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="The status date")] = STATUS_DAY,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes that evaluate municipalities")
+    ] = os.cpu_count() or 1,
+) -> None:
+    """Build a synthetic municipality shaped like Aalborg in 2018, import it, run, and print the status.
+
+    Example: fsm demo --as-of 2018-03-02
+    """
+    engine = database()
+    with tempfile.TemporaryDirectory() as folder:
+        delivery = Path(folder) / "aalborg-demo"
+        write_delivery(delivery, [synthetic.municipality("851")])
+        imported = import_folder(engine, delivery)
+    console.print(f"demo delivery imported: {imported}")
+    run_command(as_of=as_of, programme="fsm1", municipality="851", workers=workers)
+    status(run=None, municipality="851", as_json=False, show_cpr=False)

@@ -1,0 +1,72 @@
+"""`fsm import`: read a delivery, store it in one transaction, and write the rejects report."""
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from engine.delivery import Content, read_delivery
+from engine.store import Stored, store_delivery
+
+
+@dataclass(frozen=True)
+class Imported:
+    content: Content
+    stored: Stored
+    report: Path
+
+    def __str__(self) -> str:
+        verb = "imported as" if self.stored.new else "already imported as"
+        return (
+            f"{self.content.source}: {verb} delivery {self.stored.delivery_id}; {len(self.content.citizens)} citizens, "
+            f"{self.content.rows_read} rows read, {len(self.content.rejects)} rejected"
+        )
+
+
+def write_report(content: Content, folder: Path, stored: Stored) -> Path:
+    """`rejects.csv` (file, line, column, value, reason) and `summary.json` beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "rejects.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("file", "line", "column", "value", "reason"))
+        writer.writerows((r.file, r.line, r.column, r.value, r.reason) for r in content.rejects)
+    summary = {
+        "source": str(content.source),
+        "delivery": stored.delivery_id,
+        "new": stored.new,
+        "checksum": content.checksum,
+        "files": [f.__dict__ for f in content.files],
+        "ignored_files": content.ignored,
+        "rows_read": content.rows_read,
+        "rejected": len(content.rejects),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return folder
+
+
+def import_folder(
+    engine: Engine,
+    folder: Path,
+    *,
+    report_dir: Path | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> Imported:
+    """Import one delivery; raises engine.delivery.DeliveryError, with nothing written, when unreadable."""
+    content = read_delivery(folder, advance)
+    with Session(engine) as session, session.begin():
+        stored = store_delivery(session, content)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    report = write_report(
+        content, report_dir or Path("import-reports") / f"delivery-{stored.delivery_id}-{stamp}", stored
+    )
+    return Imported(content, stored, report)
+
+
+def count_rows(folder: Path) -> int:
+    """Rows to read (for a progress bar): data lines of the delivery's CSV files."""
+    return sum(max(0, len(p.read_bytes().splitlines()) - 1) for p in folder.glob("*.csv"))

@@ -1,0 +1,55 @@
+"""Connecting to the database and migrating it.
+
+`DATABASE_URL` chooses the database (e.g. `postgresql+psycopg://user@host/db`); without it the
+product uses the embedded SQLite file `fsm.sqlite` in the current directory. Alembic migrations
+ship inside the package (`migrations/`), so `fsm db upgrade` works from an installed product.
+"""
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_URL = "sqlite:///fsm.sqlite"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str, **options: object) -> Engine:
+    """An engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:  # noqa: ANN001 - DBAPI connection
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, **options)
+
+
+def engine_from_env() -> Engine:
+    return make_engine(database_url())
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    command.downgrade(alembic_config(engine), revision)

@@ -1,0 +1,168 @@
+"""SQLAlchemy tables of the data deliveries (SPEC section 3), with history.
+
+Every import is a `deliveries` row with an increasing id. A citizen listed in delivery N gets a
+`citizen_versions` row (N, citizen_id) and that delivery's timeline rows hang off it; nothing is
+overwritten. "What did we know after delivery N?" is, per citizen, the version with the greatest
+delivery id ≤ N (engine/store.py). Grants and grant years likewise: the latest delivery ≤ N that
+has a row for the municipality and programme wins.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(Text)
+    """The folder it was read from."""
+    checksum: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 over the files' names and checksums: the same delivery is imported once."""
+    citizens: Mapped[int] = mapped_column(Integer)
+
+
+class DeliveryFile(Base):
+    __tablename__ = "delivery_files"
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+
+
+class CitizenVersion(Base):
+    """What one delivery said about one citizen (citizens.csv)."""
+
+    __tablename__ = "citizen_versions"
+    __table_args__ = (Index("ix_citizen_versions_citizen_delivery", "citizen_id", "delivery_id"),)
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    death_date: Mapped[date | None] = mapped_column(Date)
+
+
+class _OfCitizenVersion:
+    """Columns and key shared by every timeline table: the citizen version the row belongs to."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(Integer)
+    citizen_id: Mapped[str] = mapped_column(String(64))
+
+
+def _version_key(table: str) -> tuple[ForeignKeyConstraint, Index]:
+    return (
+        ForeignKeyConstraint(
+            ["delivery_id", "citizen_id"],
+            ["citizen_versions.delivery_id", "citizen_versions.citizen_id"],
+            name=f"fk_{table}_citizen_versions",
+        ),
+        Index(f"ix_{table}_version", "delivery_id", "citizen_id"),
+    )
+
+
+class _Period:
+    start: Mapped[date] = mapped_column("from_date", Date)
+    end: Mapped[date | None] = mapped_column("to_date", Date)
+
+
+class ResidenceRow(_OfCitizenVersion, _Period, Base):
+    __tablename__ = "residence"
+    __table_args__ = _version_key("residence")
+    municipality: Mapped[str] = mapped_column(String(3))
+
+
+class SupportRow(_OfCitizenVersion, _Period, Base):
+    __tablename__ = "support"
+    __table_args__ = _version_key("support")
+    support: Mapped[str] = mapped_column(String(32))
+
+
+class MatchRow(_OfCitizenVersion, _Period, Base):
+    __tablename__ = "match"
+    __table_args__ = _version_key("match")
+    category: Mapped[str] = mapped_column(String(32))
+
+
+class ProgrammeRow(_OfCitizenVersion, _Period, Base):
+    __tablename__ = "programmes"
+    __table_args__ = _version_key("programmes")
+    programme: Mapped[str] = mapped_column(String(32))
+
+
+class ActivityRow(_OfCitizenVersion, _Period, Base):
+    __tablename__ = "activities"
+    __table_args__ = _version_key("activities")
+    activity: Mapped[str] = mapped_column(String(32))
+
+
+class ExemptionRow(_OfCitizenVersion, _Period, Base):
+    __tablename__ = "exemptions"
+    __table_args__ = _version_key("exemptions")
+    marking: Mapped[str] = mapped_column(String(40))
+
+
+class VisitationRow(_OfCitizenVersion, Base):
+    __tablename__ = "visitations"
+    __table_args__ = _version_key("visitations")
+    programme: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column("date", Date)
+    group: Mapped[str] = mapped_column(String(16))
+
+
+class GrantRow(Base):
+    __tablename__ = "grants"
+    __table_args__ = (Index("ix_grants_municipality_programme", "municipality", "programme", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    municipality: Mapped[str] = mapped_column(String(3))
+    programme: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    approved_on: Mapped[date] = mapped_column(Date)
+    project_start: Mapped[date] = mapped_column(Date)
+    project_end: Mapped[date] = mapped_column(Date)
+
+
+class GrantYearRow(Base):
+    __tablename__ = "grant_years"
+    __table_args__ = (
+        Index("ix_grant_years_municipality_programme", "municipality", "programme", "delivery_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    municipality: Mapped[str] = mapped_column(String(3))
+    programme: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
