@@ -169,7 +169,9 @@ def diff(session: Session, first: Run, second: Run) -> list[Change]:
                 facts_changed={
                     name: (old_facts.get(name), new_facts.get(name))
                     for name in sorted(old_facts.keys() | new_facts.keys())
-                    if old_facts.get(name) != new_facts.get(name)
+                    if old is not None
+                    and new is not None
+                    and old_facts.get(name) != new_facts.get(name)
                     and not isinstance(new_facts.get(name), dict | list)
                 },
             )
