@@ -52,6 +52,8 @@ class FileSpec:
     """The CitizenTimeline field the rows belong to."""
     no_overlap: bool = False
     required: bool = False
+    record_columns: tuple[str, ...] = ("from", "to")
+    """The columns a record-level check (one across several columns) is about."""
 
 
 FILES = (
@@ -60,13 +62,20 @@ FILES = (
     FileSpec("support.csv", ("citizen_id", "support", "from", "to"), SupportPeriod, "support", True),
     FileSpec("match.csv", ("citizen_id", "category", "from", "to"), MatchPeriod, "match", True),
     FileSpec("programmes.csv", ("citizen_id", "programme", "from", "to"), ProgrammePeriod, "programmes"),
-    FileSpec("visitations.csv", ("citizen_id", "programme", "date", "group"), Visitation, "visitations"),
+    FileSpec(
+        "visitations.csv",
+        ("citizen_id", "programme", "date", "group"),
+        Visitation,
+        "visitations",
+        record_columns=("programme", "group"),
+    ),
     FileSpec("activities.csv", ("citizen_id", "activity", "from", "to"), ActivityPeriod, "activities"),
     FileSpec("exemptions.csv", ("citizen_id", "marking", "from", "to"), Exemption, "exemptions", True),
     FileSpec(
         "grants.csv",
         ("municipality", "programme", "amount", "approved_on", "project_start", "project_end"),
         Grant,
+        record_columns=("project_start", "project_end"),
     ),
     FileSpec("grant_years.csv", ("municipality", "programme", "year", "amount"), GrantYear),
 )
@@ -146,10 +155,11 @@ def _validate(spec: FileSpec, raw: dict[str, str]) -> BaseModel:
         return spec.model.model_validate(values)
     except ValidationError as error:
         problem = error.errors(include_url=False)[0]
-        column = location(tuple(problem["loc"])) if problem["loc"] else "from,to"
-        return _raise(
-            column, raw.get(column, ",".join(raw.get(c, "") for c in ("from", "to"))), problem["msg"]
-        )
+        if problem["loc"]:
+            column = location(tuple(problem["loc"]))
+            return _raise(column, raw.get(column, ""), problem["msg"])
+        columns = spec.record_columns
+        return _raise(",".join(columns), ",".join(raw.get(c, "") for c in columns), problem["msg"])
 
 
 def _raise(column: str, value: str, message: str) -> Any:
@@ -245,11 +255,11 @@ def _accept_record(
     if citizen_id not in citizen_lines:
         rejected_on = rejected_citizens.get(raw["citizen_id"])
         why = (
-            f"its citizens.csv row (line {rejected_on}) was rejected"
+            f"the citizen's row in citizens.csv (line {rejected_on}) was rejected"
             if rejected_on
-            else "not listed in citizens.csv"
+            else "the citizen is not listed in citizens.csv"
         )
-        _raise("citizen_id", raw["citizen_id"], f"citizen {why}")
+        _raise("citizen_id", raw["citizen_id"], why)
     if isinstance(record, Visitation):
         key = (citizen_id, record.programme, record.day)
         if key in seen:

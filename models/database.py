@@ -40,7 +40,7 @@ def engine_from_env() -> Engine:
     return make_engine(database_url())
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
