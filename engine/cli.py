@@ -29,14 +29,20 @@ from models.domain import CitizenTimeline
 
 app = typer.Typer(
     name="fsm",
-    help="Flere skal med payout eligibility engine: target groups, rates and payouts, with a trace per decision.",
+    help="Flere skal med payout eligibility engine: target groups, rates and payouts, with a trace per decision."
+    "\n\nExample: fsm evaluate examples/citizens/member.json --programme fsm1 --municipality 851",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="The rules of a rule pack: labels, parameters and sources.")
+rules_app = typer.Typer(
+    help="The rules of a rule pack: labels, parameters in force today and sources."
+    "\n\nExample: fsm rules --programme fsm1"
+)
 app.add_typer(rules_app, name="rules")
-db_app = typer.Typer(help="The database schema (Alembic migrations); DATABASE_URL chooses the database.")
+db_app = typer.Typer(
+    help="The database schema (Alembic migrations); DATABASE_URL chooses the database.\n\nExample: fsm db upgrade"
+)
 app.add_typer(db_app, name="db")
 
 console = Console()

@@ -88,9 +88,14 @@ class _Compiler:
     def condition(self, cond: Condition, negate: bool) -> dict[str, Any]:
         """The durable-rules JSON test for `cond` (or for its negation)."""
         if isinstance(cond, AllOf | AnyOf):
-            parts = [self.condition(c, negate) for c in (cond.all if isinstance(cond, AllOf) else cond.any)]
-            conjunction = isinstance(cond, AllOf) != negate  # De Morgan
-            return conjoined(*parts) if conjunction else {"$or": parts}
+            items = cond.all if isinstance(cond, AllOf) else cond.any
+            parts = [self.condition(c, negate) for c in items]
+            if isinstance(cond, AllOf) != negate:  # De Morgan
+                return conjoined(*parts)
+            # durable-rules fires once per true branch of an `$or`: make the branches exclusive
+            # (a or b as a or (not a and b)) so that every rule concludes exactly once per fact.
+            earlier = [self.condition(c, not negate) for c in items]
+            return {"$or": [conjoined(*earlier[:i], part) if i else part for i, part in enumerate(parts)]}
         op = NEGATED[cond.op] if negate else cond.op
         if isinstance(cond, Ratio):
             return self.ratio(cond, op)
@@ -166,6 +171,12 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
                 definition[rule.id] = {"all": steps}
         except CompileError as error:
             raise CompileError(f"{rule.id}: {error}") from None
+    if not definition:
+        # An empty ruleset would decide vacuously (every rule "passes") and crashes durable-rules.
+        earliest = min((rule.applies_from for rule in decision.rules), default=None)
+        raise CompileError(
+            f"{decision.id}: no rule is in force on {day} (the earliest applies from {earliest})"
+        )
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
     return CompiledDecision(
         name=f"{decision.id}@{digest}",

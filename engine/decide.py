@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.compile import CompiledDecision, compile_decision
 from engine.facts.fsm1 import membership_facts, status_facts
-from engine.pack import Pack, Parameters, Rule
+from engine.pack import Pack, PackError, Parameters, Rule
 from engine.runner import Firing, Runner, runner
 from models.domain import CitizenTimeline
 from models.trace import Decision, RuleOutcome, SourceCitation
@@ -163,7 +163,11 @@ def membership_parameters(
 ) -> Parameters:
     """The parameters in force at the cut-off date D (with D itself)."""
     cutoff = cutoff_date(pack, municipality, as_of, overrides)
-    return pack.parameters_at(cutoff, municipality, {**(overrides or {}), "cutoff_date": cutoff})
+    params = pack.parameters_at(cutoff, municipality, {**(overrides or {}), "cutoff_date": cutoff})
+    needed = {name for rule in pack.decision("fsm1.membership").rules for name in rule.parameters}
+    if missing := sorted(needed - set(params)):
+        raise PackError(f"no rule is in force on {cutoff}: parameters {', '.join(missing)} have no value then")
+    return params
 
 
 def evaluate_membership(

@@ -47,6 +47,14 @@ def condition(cond: Condition) -> str:
     return f"{cond.fact} {SYMBOLS[cond.op]} {shown}"
 
 
+def sequence(rule: Rule) -> str:
+    """A sequence rule as one line: which rule must pass on how many consecutive facts."""
+    assert rule.sequence is not None
+    length = rule.sequence.length
+    shown = f"parameter {length.param}" if isinstance(length, ParamRef) else str(length)
+    return f"{rule.sequence.of} passes on {shown} consecutive facts"
+
+
 def decision(console: Console, found: Decision, *, full_cpr: bool = False) -> None:
     verdict = "MEMBER" if found.outcome else "NOT A MEMBER"
     style = "bold green" if found.outcome else "bold red"
@@ -77,7 +85,7 @@ def rules_table(pack: Pack, rules: Iterable[Rule], params: Mapping[str, Any]) ->
         table.add_row(
             rule.id,
             rule.label,
-            mapping({name: params[name] for name in rule.parameters}),
+            mapping({name: params.get(name, "(not in force today)") for name in rule.parameters}),
             f"{pack.sources[rule.source.ref].file or pack.sources[rule.source.ref].title}:\n“{rule.source.quote}”",
         )
     return table
@@ -88,8 +96,7 @@ def rule_detail(pack: Pack, rule: Rule) -> Panel:
     lines = [
         f"[bold]{rule.id}[/bold] — {rule.label}",
         f"applies from {rule.applies_from}; pack {pack.programme} {pack.version} ({pack.content_hash[:12]})",
-        f"condition: {condition(rule.when)}"
-        + (f" for {rule.sequence} consecutive facts" if rule.sequence else ""),
+        f"condition: {condition(rule.when)}" if rule.when is not None else f"condition: {sequence(rule)}",
         f"facts shown in its trace: {', '.join(rule.facts)}",
         "",
         f"source: {document.title} ({document.file or 'no file'})",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.decide import Evaluation
@@ -34,6 +34,7 @@ from models.status import MunicipalityStatus
 from models.trace import Decision
 
 log = logging.getLogger(__name__)
+DECISIONS = StoredDecision.__table__
 ADVISORY_LOCK_KEY = 0x46534D  # "FSM"
 
 
@@ -304,11 +305,10 @@ def _store(engine: Engine, run_id: int, results: list[Evaluated]) -> None:
                     rate_parameters=result.rate_params,
                 )
             )
+            connection = session.connection()
             for start in range(0, len(result.rows), 5000):
-                session.execute(
-                    insert(StoredDecision),
-                    [{**row, "run_id": run_id} for row in result.rows[start : start + 5000]],
-                )
+                batch = result.rows[start : start + 5000]
+                connection.execute(DECISIONS.insert(), [{**row, "run_id": run_id} for row in batch])
             decisions += len(result.rows)
             citizens.update(row["citizen_id"] for row in result.rows if row["citizen_id"] is not None)
         session.execute(

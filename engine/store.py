@@ -37,6 +37,7 @@ from models.domain import (
     Residence,
     SupportPeriod,
     Visitation,
+    trusted,
 )
 
 BATCH = 5000
@@ -140,8 +141,11 @@ class _Kind:
     def build(self, code: str, second: Any, third: Any) -> Any:
         value = code if self.codes is None else self.codes._value2member_map_[code]
         if self.model is Visitation:
-            return Visitation.model_construct(programme=value, day=second, group=VisitationGroup(third))
-        return self.model.model_construct(**{self.code: value}, start=second, end=third)
+            return trusted(Visitation, {"programme": value, "day": second, "group": GROUPS[third]})
+        return trusted(self.model, {self.code: value, "start": second, "end": third})
+
+
+GROUPS = VisitationGroup._value2member_map_
 
 
 KINDS = {
@@ -193,11 +197,14 @@ def load_timelines(
         people = people.where(CitizenVersion.citizen_id.in_(only))
     for citizen_id, born, died in session.execute(people):
         fields = records.pop(citizen_id, {})
-        yield CitizenTimeline.model_construct(
-            citizen_id=citizen_id,
-            birth_date=born,
-            death_date=died,
-            **{field: tuple(fields.get(field, ())) for field in KINDS},
+        yield trusted(
+            CitizenTimeline,
+            {
+                "citizen_id": citizen_id,
+                "birth_date": born,
+                "death_date": died,
+                **{field: tuple(fields.get(field, ())) for field in KINDS},
+            },
         )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -197,3 +197,20 @@ class GrantYear(Record):
     programme: GrantProgramme
     year: int = Field(ge=2000, le=2100)
     amount: Amount
+
+
+_set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(model: type[M], values: dict[str, Any]) -> M:
+    """A record from values that were validated when they were imported (read back from our own
+    database): no validation, and ~3× cheaper than `model_construct`, which the nightly run needs
+    for its half a million records. `values` must name every field. tests/test_domain.py checks
+    that the result equals `model_validate` of the same values."""
+    record = model.__new__(model)
+    _set(record, "__dict__", values)
+    _set(record, "__pydantic_fields_set__", set(values))
+    _set(record, "__pydantic_extra__", None)
+    _set(record, "__pydantic_private__", None)
+    return record
