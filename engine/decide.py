@@ -166,7 +166,9 @@ def membership_parameters(
     params = pack.parameters_at(cutoff, municipality, {**(overrides or {}), "cutoff_date": cutoff})
     needed = {name for rule in pack.decision("fsm1.membership").rules for name in rule.parameters}
     if missing := sorted(needed - set(params)):
-        raise PackError(f"no rule is in force on {cutoff}: parameters {', '.join(missing)} have no value then")
+        raise PackError(
+            f"no rule is in force on {cutoff}: parameters {', '.join(missing)} have no value then"
+        )
     return params
 
 

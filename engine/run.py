@@ -133,7 +133,7 @@ def evaluation_row(evaluation: Evaluation) -> dict[str, Any]:
         "value": evaluation.detail.get("exit_status"),
         "group": evaluation.detail.get("group"),
         "verdicts": dict(evaluation.verdicts),
-        "facts": json_ready(evaluation.facts),
+        "facts": evaluation.facts,
         "trace": None,
     }
 
@@ -209,13 +209,12 @@ def evaluate_grants(
     try:
         if workers > 1 and len(ordered) > 1:
             _WORK["runner"] = Runner  # a fresh durable host in each worker
+            largest_first = sorted(ordered, key=lambda g: -len(by_municipality.get(g.municipality, [])))
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for grant, result in zip(
-                    ordered, pool.imap(_evaluate_one, ordered, chunksize=1), strict=True
-                ):
-                    results[grant.municipality] = result
+                for result in pool.imap_unordered(_evaluate_one, largest_first, chunksize=1):
+                    results[result.status.municipality] = result
                     if advance:
-                        advance(len(by_municipality.get(grant.municipality, [])))
+                        advance(len(by_municipality.get(result.status.municipality, [])))
         else:
             for grant in ordered:
                 results[grant.municipality] = _evaluate_one(grant)
