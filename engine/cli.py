@@ -219,6 +219,9 @@ def progress_bar(total_label: str) -> Progress:
     )
 
 
+CORES = os.cpu_count() or 1
+Workers = Annotated[int, typer.Option(min=1, help="Processes that evaluate municipalities")]
+OnlyMunicipality = Annotated[str | None, typer.Option("--municipality", "-m", help="Only this municipality")]
 RunId = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest finished run)")]
 
 
@@ -228,12 +231,8 @@ def run_command(
         date | None, typer.Option(formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today)")
     ] = None,
     programme: Programme = "fsm1",
-    municipality: Annotated[
-        str | None, typer.Option("--municipality", "-m", help="Only this municipality")
-    ] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, help="Processes that evaluate municipalities")
-    ] = os.cpu_count() or 1,
+    municipality: OnlyMunicipality = None,
+    workers: Workers = CORES,
 ) -> None:
     """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
 
@@ -266,9 +265,7 @@ def run_command(
 @app.command()
 def status(
     run: RunId = None,
-    municipality: Annotated[
-        str | None, typer.Option("--municipality", "-m", help="Only this municipality")
-    ] = None,
+    municipality: OnlyMunicipality = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="A JSON array, one object per municipality")
     ] = False,
@@ -363,9 +360,7 @@ def diff(
 @app.command()
 def demo(
     as_of: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="The status date")] = STATUS_DAY,
-    workers: Annotated[
-        int, typer.Option(min=1, help="Processes that evaluate municipalities")
-    ] = os.cpu_count() or 1,
+    workers: Workers = CORES,
 ) -> None:
     """Build a synthetic municipality shaped like Aalborg in 2018, import it, run, and print the status.
 

@@ -101,12 +101,27 @@ def rate2(
         blocked = {"day": period_end.isoformat(), "not_visitated": len(waiting), "citizens": waiting}
         if not facts:
             blocked["reason"] = f"the project starts on {grant.project_start}"
+    return _priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
+
+
+def _priced(
+    pack: Pack,
+    decision_id: str,
+    rate: int,
+    grant: Grant,
+    triggered_on: date | None,
+    as_of: date,
+    amount: Decimal,
+    entries: Sequence[RuleOutcome],
+    blocked: dict[str, Any] | None,
+) -> tuple[RateResult, Decision]:
+    """A rate's result for the status, and its decision with the trace."""
     result = RateResult(
-        rate=2, triggered=first is not None, date=triggered_on, amount=amount, blocked_by=blocked
+        rate=rate, triggered=triggered_on is not None, date=triggered_on, amount=amount, blocked_by=blocked
     )
     decision = to_decision(
         pack,
-        spec.id,
+        decision_id,
         subject=grant.municipality,
         municipality=grant.municipality,
         passed=result.triggered,
@@ -170,17 +185,5 @@ def rate3(
                 if not m.qualifies
             ]
         }
-    result = RateResult(
-        rate=3, triggered=triggered_on is not None, date=triggered_on, amount=amount, blocked_by=blocked
-    )
-    decision = to_decision(
-        pack,
-        spec.id,
-        subject=grant.municipality,
-        municipality=grant.municipality,
-        passed=result.triggered,
-        day=triggered_on or as_of,
-        trace=entries,
-        detail={"blocked_by": blocked} if blocked else {},
-    )
+    result, decision = _priced(pack, spec.id, 3, grant, triggered_on, as_of, amount, entries, blocked)
     return result, months, decision
