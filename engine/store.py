@@ -107,9 +107,8 @@ def _current_versions(delivery: int | None) -> Select[Any]:
     return query.group_by(CitizenVersion.citizen_id)
 
 
-def _rows_of(
-    session: Session, table: type, columns: tuple[Any, ...], current: Any, only: Any
-) -> Iterator[Any]:
+def _rows_of(session: Session, table: type, columns: tuple[Any, ...], current: Any) -> Iterator[Any]:
+    """A timeline table's rows of the current citizen versions, in citizen order."""
     query = (
         select(table.citizen_id, *columns)
         .join(
@@ -118,8 +117,6 @@ def _rows_of(
         )
         .order_by(table.citizen_id, table.id)
     )
-    if only is not None:
-        query = query.where(table.citizen_id.in_(only))
     return iter(session.execute(query))
 
 
@@ -165,22 +162,23 @@ def load_timelines(
     """Every citizen's timeline as known after `delivery` (default: the latest), in citizen order;
     with `municipality`, only citizens who ever lived there. One query per table, no per-citizen query."""
     current = _current_versions(delivery).subquery()
-    only = None
     if municipality is not None:
-        only = (
-            select(ResidenceRow.citizen_id)
+        lived_there = (
+            select(current.c.citizen_id, current.c.delivery_id)
             .join(
-                current,
+                ResidenceRow,
                 and_(
                     ResidenceRow.citizen_id == current.c.citizen_id,
                     ResidenceRow.delivery_id == current.c.delivery_id,
                 ),
             )
             .where(ResidenceRow.municipality == municipality)
+            .distinct()
         )
+        current = lived_there.subquery()
     records: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for field, kind in KINDS.items():
-        for row in _rows_of(session, kind.table, kind.columns(), current, only):
+        for row in _rows_of(session, kind.table, kind.columns(), current):
             records[row[0]][field].append(kind.build(*row[1:]))
     people = (
         select(CitizenVersion.citizen_id, CitizenVersion.birth_date, CitizenVersion.death_date)
@@ -193,8 +191,6 @@ def load_timelines(
         )
         .order_by(CitizenVersion.citizen_id)
     )
-    if only is not None:
-        people = people.where(CitizenVersion.citizen_id.in_(only))
     for citizen_id, born, died in session.execute(people):
         fields = records.pop(citizen_id, {})
         yield trusted(
