@@ -86,6 +86,8 @@ class Runner:
 
     def evaluate(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
         """Post `facts` (one evaluation unit) in a fresh session and return every conclusion, checked."""
+        if not facts:
+            return []  # no session to open (durable-rules cannot delete a state it never created)
         with self._lock:
             self._register(compiled)
             sid = f"s{next(self._sids)}"
