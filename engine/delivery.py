@@ -9,6 +9,7 @@ ones; accepted + rejected = rows read, for every file. A delivery that cannot be
 
 import csv
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ FILES = (
 
 @dataclass(frozen=True)
 class Reject:
+    """A bad row. `value` is the cell as delivered: the report masks CPR numbers (personal data)."""
+
     file: str
     line: int
     column: str
@@ -118,26 +121,36 @@ class Content:
         return sum(f.rows_read for f in self.files)
 
 
-def _rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; the header must be exactly the SPEC's columns."""
+def _rows(path: Path, data: bytes, spec: FileSpec) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row of a file's bytes; the header must be exactly the SPEC's
+    columns. A line number is where the row starts (a quoted cell may span lines); blank lines are
+    not rows. A UTF-8 byte order mark is allowed."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DeliveryError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != spec.columns:
-        raise DeliveryError(
-            f"{path}: the header must be {','.join(spec.columns)}, found {','.join(header or [])!r}"
-        )
-    for line, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        yield (
-            line,
-            {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(spec.columns)}
-            | ({"": ",".join(cells[len(spec.columns) :])} if len(cells) > len(spec.columns) else {}),
-        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or tuple(h.strip() for h in header) != spec.columns:
+            raise DeliveryError(
+                f"{path}: the header must be {','.join(spec.columns)}, found {','.join(header or [])!r}"
+            )
+        end = reader.line_num
+        for cells in reader:
+            line, end = end + 1, reader.line_num
+            if cells:
+                yield line, _cells(spec, cells)
+    except csv.Error as error:
+        raise DeliveryError(f"{path}, line {reader.line_num}: not a CSV file ({error})") from None
+
+
+def _cells(spec: FileSpec, cells: list[str]) -> dict[str, str]:
+    """A row by column name; cells beyond the header's columns are kept under the column ""."""
+    row = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(spec.columns)}
+    if len(cells) > len(spec.columns):
+        row[""] = ",".join(cells[len(spec.columns) :])
+    return row
 
 
 class _Rejected(Exception):
@@ -191,19 +204,21 @@ def read_delivery(folder: Path, advance: Callable[[int], None] | None = None) ->
     known = {spec.name for spec in FILES}
     content = Content(source=folder, ignored=sorted(p.name for p in folder.iterdir() if p.name not in known))
     digest = hashlib.sha256()
-    parsed = [(spec, folder / spec.name) for spec in FILES if (folder / spec.name).is_file()]
-    rows = {spec.name: list(_rows(path, spec)) for spec, path in parsed}  # any unreadable file stops here
+    data = {spec: (folder / spec.name).read_bytes() for spec in FILES if (folder / spec.name).is_file()}
+    rows = {spec: list(_rows(folder / spec.name, raw, spec)) for spec, raw in data.items()}  # may refuse
     citizen_lines: dict[str, int] = {}
     rejected_citizens: dict[str, int] = {}
-    for spec, path in parsed:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    for spec in rows:
+        sha = hashlib.sha256(data[spec]).hexdigest()
         digest.update(f"{spec.name}\0{sha}\0".encode())
         accepted = 0
         before = len(content.rejects)
         taken: dict[tuple[str, str], list[tuple[int, Period]]] = defaultdict(list)
         seen: dict[tuple[Any, ...], int] = {}
-        for line, raw in rows[spec.name]:
+        for line, raw in rows[spec]:
             try:
+                if not any(raw.values()):
+                    _raise("", "", "an empty row: every cell is empty")
                 if spec.model is None:
                     citizen_id, born, died = _citizen(raw)
                     if citizen_id in citizen_lines:
@@ -224,14 +239,13 @@ def read_delivery(folder: Path, advance: Callable[[int], None] | None = None) ->
                         )
                 accepted += 1
             except _Rejected as problem:
-                shown = cpr.mask(problem.value) if problem.column == "citizen_id" else problem.value
-                content.rejects.append(Reject(spec.name, line, problem.column, shown, problem.reason))
+                content.rejects.append(Reject(spec.name, line, problem.column, problem.value, problem.reason))
                 if spec.model is None:
-                    rejected_citizens.setdefault(raw["citizen_id"].strip(), line)
+                    rejected_citizens.setdefault(cpr.normalise(raw["citizen_id"]), line)
             if advance:
                 advance(1)
         content.files.append(
-            FileStats(spec.name, sha, len(rows[spec.name]), accepted, len(content.rejects) - before)
+            FileStats(spec.name, sha, len(rows[spec]), accepted, len(content.rejects) - before)
         )
     content.checksum = digest.hexdigest()
     return content
@@ -253,7 +267,7 @@ def _accept_record(
     except ValidationError as error:
         _raise("citizen_id", raw["citizen_id"], error.errors(include_url=False)[0]["msg"])
     if citizen_id not in citizen_lines:
-        rejected_on = rejected_citizens.get(raw["citizen_id"])
+        rejected_on = rejected_citizens.get(cpr.normalise(raw["citizen_id"]))
         why = (
             f"the citizen's row in citizens.csv (line {rejected_on}) was rejected"
             if rejected_on

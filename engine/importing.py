@@ -1,4 +1,8 @@
-"""`fsm import`: read a delivery, store it in one transaction, and write the rejects report."""
+"""`fsm import`: read a delivery, store it in one transaction, and write the rejects report.
+
+The report is for the municipality's own data officer, yet it is a file that travels: citizen ids
+in it are masked (`DDMMYY-xxxx`) unless `show_cpr` is asked for; file, line and column find the row.
+"""
 
 import csv
 import json
@@ -10,8 +14,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from engine.delivery import Content, read_delivery
-from engine.store import Stored, store_delivery
+from engine import cpr
+from engine.delivery import FILES, Content, Reject, read_delivery
+from engine.store import Stored, collector_paused, store_delivery
 
 
 @dataclass(frozen=True)
@@ -28,13 +33,13 @@ class Imported:
         )
 
 
-def write_report(content: Content, folder: Path, stored: Stored) -> Path:
+def write_report(content: Content, folder: Path, stored: Stored, *, show_cpr: bool = False) -> Path:
     """`rejects.csv` (file, line, column, value, reason) and `summary.json` beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "rejects.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(("file", "line", "column", "value", "reason"))
-        writer.writerows((r.file, r.line, r.column, r.value, r.reason) for r in content.rejects)
+        writer.writerows((r.file, r.line, r.column, _shown(r, show_cpr), r.reason) for r in content.rejects)
     summary = {
         "source": str(content.source),
         "delivery": stored.delivery_id,
@@ -55,18 +60,29 @@ def import_folder(
     *,
     report_dir: Path | None = None,
     advance: Callable[[int], None] | None = None,
+    show_cpr: bool = False,
 ) -> Imported:
-    """Import one delivery; raises engine.delivery.DeliveryError, with nothing written, when unreadable."""
-    content = read_delivery(folder, advance)
-    with Session(engine) as session, session.begin():
-        stored = store_delivery(session, content)
+    """Import one delivery; raises engine.delivery.DeliveryError, with nothing written, when unreadable.
+    The report goes to `report_dir` (default `import-reports/delivery-<id>-<UTC time>/`)."""
+    with collector_paused():
+        content = read_delivery(folder, advance)
+        with Session(engine) as session, session.begin():
+            stored = store_delivery(session, content)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = write_report(
-        content, report_dir or Path("import-reports") / f"delivery-{stored.delivery_id}-{stamp}", stored
+        content,
+        report_dir or Path("import-reports") / f"delivery-{stored.delivery_id}-{stamp}",
+        stored,
+        show_cpr=show_cpr,
     )
     return Imported(content, stored, report)
 
 
+def _shown(reject: Reject, show_cpr: bool) -> str:
+    return cpr.shown(reject.value, full=show_cpr) if reject.column == "citizen_id" else reject.value
+
+
 def count_rows(folder: Path) -> int:
-    """Rows to read (for a progress bar): data lines of the delivery's CSV files."""
-    return sum(max(0, len(p.read_bytes().splitlines()) - 1) for p in folder.glob("*.csv"))
+    """Rows to read (for a progress bar): data lines of the delivery's files."""
+    files = (folder / spec.name for spec in FILES)
+    return sum(max(0, len(f.read_bytes().splitlines()) - 1) for f in files if f.is_file())

@@ -1,14 +1,18 @@
 """Storing deliveries (one transaction each, history kept) and reading back what was known after
 delivery N: citizens' timelines and grants, in bulk, for the nightly run."""
 
-from collections import defaultdict
-from collections.abc import Iterator
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, text, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from engine.delivery import Content
 from models.codes import Activity, GrantProgramme, MatchCategory, Programme, Support, VisitationGroup
@@ -34,6 +38,7 @@ from models.domain import (
     GrantYear,
     MatchPeriod,
     ProgrammePeriod,
+    Record,
     Residence,
     SupportPeriod,
     Visitation,
@@ -41,6 +46,10 @@ from models.domain import (
 )
 
 BATCH = 5000
+IMPORT_LOCK = 0x46534D  # PostgreSQL advisory lock key: one import at a time ("FSM")
+SHALLOW = 2
+"""Read whole tables (and drop superseded rows in Python) while the versions known after N are at
+most this many times the current ones; with a deeper history, join on the current versions."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,14 @@ class Stored:
     """False when the same delivery (same checksum) had been imported before: nothing was written."""
 
 
+LATER = aliased(CitizenVersion)
+
+
 def store_delivery(session: Session, content: Content) -> Stored:
-    """Write a delivery in the caller's transaction; a delivery imported before changes nothing."""
+    """Write a delivery in the caller's transaction, and stamp the citizen versions it supersedes
+    (models/db.py); a delivery imported before (same checksum) changes nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
     earlier = session.scalar(select(Delivery.id).where(Delivery.checksum == content.checksum))
     if earlier is not None:
         return Stored(earlier, False)
@@ -78,9 +93,21 @@ def store_delivery(session: Session, content: Content) -> Stored:
             for cid, c in content.citizens.items()
         ],
     )
+    listed_again = select(LATER.citizen_id).where(LATER.delivery_id == n)
+    session.execute(
+        update(CitizenVersion)
+        .where(
+            CitizenVersion.superseded_by.is_(None),
+            CitizenVersion.delivery_id < n,
+            CitizenVersion.citizen_id.in_(listed_again),
+        )
+        .values(superseded_by=n),
+        execution_options={"synchronize_session": False},
+    )
     for field, kind in KINDS.items():
+        columns, values = kind.column_names(), attrgetter(*kind.fields)
         rows = [
-            {"delivery_id": n, "citizen_id": cid, **record.model_dump(exclude_none=False)}
+            {"delivery_id": n, "citizen_id": cid, **dict(zip(columns, values(record), strict=True))}
             for cid, c in content.citizens.items()
             for record in c.get(field, ())
         ]
@@ -91,33 +118,25 @@ def store_delivery(session: Session, content: Content) -> Stored:
 
 
 def _insert(session: Session, table: type, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert of rows keyed by column name (SQL Core: the ORM's per-row work is not needed)."""
+    statement = insert(table.__table__)  # type: ignore[attr-defined]
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(table), rows[start : start + BATCH])
+        session.execute(statement, rows[start : start + BATCH])
 
 
 def latest_delivery(session: Session) -> int | None:
+    """The id of the last delivery imported; None before the first."""
     return session.scalar(select(func.max(Delivery.id)))
 
 
-def _current_versions(delivery: int | None) -> Select[Any]:
-    """Per citizen, the latest delivery ≤ N that listed them: what was known after delivery N."""
-    query = select(CitizenVersion.citizen_id, func.max(CitizenVersion.delivery_id).label("delivery_id"))
-    if delivery is not None:
-        query = query.where(CitizenVersion.delivery_id <= delivery)
-    return query.group_by(CitizenVersion.citizen_id)
-
-
-def _rows_of(session: Session, table: type, columns: tuple[Any, ...], current: Any) -> Iterator[Any]:
-    """A timeline table's rows of the current citizen versions, in citizen order."""
-    query = (
-        select(table.citizen_id, *columns)
-        .join(
-            current,
-            and_(table.citizen_id == current.c.citizen_id, table.delivery_id == current.c.delivery_id),
-        )
-        .order_by(table.citizen_id, table.id)
+def known_after(delivery: int | None) -> ColumnElement[bool]:
+    """The citizen versions that were current after `delivery` (None: the latest knowledge)."""
+    if delivery is None:
+        return CitizenVersion.superseded_by.is_(None)
+    return and_(
+        CitizenVersion.delivery_id <= delivery,
+        or_(CitizenVersion.superseded_by.is_(None), CitizenVersion.superseded_by > delivery),
     )
-    return iter(session.execute(query))
 
 
 @dataclass(frozen=True)
@@ -125,34 +144,55 @@ class _Kind:
     """How one timeline table's rows become domain records again (validated on import: no re-validation)."""
 
     table: type
-    model: type
-    code: str
-    """The record's code field, also the table's column attribute."""
-    codes: type | None
-    """The code's enum (None: free text, e.g. a municipality or an exemption marking)."""
+    model: type[Record]
+    fields: tuple[str, str, str]
+    """The record's fields; the table's mapped attributes have the same names."""
+    codes: tuple[type[Enum] | None, type[Enum] | None]
+    """The enums of the first and the third field (None: kept as stored, e.g. a municipality)."""
 
     def columns(self) -> tuple[Any, ...]:
-        second, third = ("day", "group") if self.model is Visitation else ("start", "end")
-        return tuple(getattr(self.table, name) for name in (self.code, second, third))
+        return tuple(getattr(self.table, name) for name in self.fields)
 
-    def build(self, code: str, second: Any, third: Any) -> Any:
-        value = code if self.codes is None else self.codes._value2member_map_[code]
-        if self.model is Visitation:
-            return trusted(Visitation, {"programme": value, "day": second, "group": GROUPS[third]})
-        return trusted(self.model, {self.code: value, "start": second, "end": third})
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.expression.key for column in self.columns())
+
+    def builder(self) -> Callable[[Any, Any, Any], Record]:
+        """Records from stored values; equal values give the same (frozen) record, made once."""
+        make, (first, second, third) = trusted(self.model), self.fields
+        code_a, code_c = (_lookup(codes) for codes in self.codes)
+        made: dict[tuple[Any, Any, Any], Record] = {}
+
+        def build(a: Any, b: Any, c: Any) -> Record:
+            record = made.get((a, b, c))
+            if record is None:
+                record = made[a, b, c] = make({first: code_a(a), second: b, third: code_c(c)})
+            return record
+
+        return build
 
 
-GROUPS = VisitationGroup._value2member_map_
+def _lookup(codes: type[Enum] | None) -> Callable[[Any], Any]:
+    return codes._value2member_map_.__getitem__ if codes else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _period(table: type, model: type[Record], code: str, codes: type[Enum] | None) -> _Kind:
+    return _Kind(table, model, (code, "start", "end"), (codes, None))
 
 
 KINDS = {
-    "residence": _Kind(ResidenceRow, Residence, "municipality", None),
-    "support": _Kind(SupportRow, SupportPeriod, "support", Support),
-    "match": _Kind(MatchRow, MatchPeriod, "category", MatchCategory),
-    "programmes": _Kind(ProgrammeRow, ProgrammePeriod, "programme", Programme),
-    "visitations": _Kind(VisitationRow, Visitation, "programme", GrantProgramme),
-    "activities": _Kind(ActivityRow, ActivityPeriod, "activity", Activity),
-    "exemptions": _Kind(ExemptionRow, Exemption, "marking", None),
+    "residence": _period(ResidenceRow, Residence, "municipality", None),
+    "support": _period(SupportRow, SupportPeriod, "support", Support),
+    "match": _period(MatchRow, MatchPeriod, "category", MatchCategory),
+    "programmes": _period(ProgrammeRow, ProgrammePeriod, "programme", Programme),
+    "visitations": _Kind(
+        VisitationRow, Visitation, ("programme", "day", "group"), (GrantProgramme, VisitationGroup)
+    ),
+    "activities": _period(ActivityRow, ActivityPeriod, "activity", Activity),
+    "exemptions": _period(ExemptionRow, Exemption, "marking", None),
 }
 
 
@@ -160,48 +200,102 @@ def load_timelines(
     session: Session, *, delivery: int | None = None, municipality: str | None = None
 ) -> Iterator[CitizenTimeline]:
     """Every citizen's timeline as known after `delivery` (default: the latest), in citizen order;
-    with `municipality`, only citizens who ever lived there. One query per table, no per-citizen query."""
-    current = _current_versions(delivery).subquery()
+    with `municipality`, only citizens who ever lived there (by what was known then).
+
+    One query per table, no per-citizen query. While history is shallow (typically: one snapshot
+    per citizen) whole tables are read and superseded rows dropped in Python, which is much faster
+    than a join; with deeper history, or for one municipality, each table is joined on the versions.
+    """
+    with collector_paused():
+        timelines = _timelines(session, delivery, municipality)
+    yield from timelines
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: building half a million small acyclic records
+    would set it off thousands of times, each pass slower than the last, for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _timelines(session: Session, delivery: int | None, municipality: str | None) -> list[CitizenTimeline]:
+    connection = session.connection()
+    versions = [known_after(delivery)]
     if municipality is not None:
-        lived_there = (
-            select(current.c.citizen_id, current.c.delivery_id)
-            .join(
-                ResidenceRow,
-                and_(
-                    ResidenceRow.citizen_id == current.c.citizen_id,
-                    ResidenceRow.delivery_id == current.c.delivery_id,
-                ),
-            )
-            .where(ResidenceRow.municipality == municipality)
-            .distinct()
+        lived_there = select(ResidenceRow.delivery_id, ResidenceRow.citizen_id).where(
+            ResidenceRow.municipality == municipality
         )
-        current = lived_there.subquery()
-    records: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for field, kind in KINDS.items():
-        for row in _rows_of(session, kind.table, kind.columns(), current):
-            records[row[0]][field].append(kind.build(*row[1:]))
-    people = (
-        select(CitizenVersion.citizen_id, CitizenVersion.birth_date, CitizenVersion.death_date)
-        .join(
-            current,
-            and_(
-                CitizenVersion.citizen_id == current.c.citizen_id,
-                CitizenVersion.delivery_id == current.c.delivery_id,
-            ),
+        versions.append(tuple_(CitizenVersion.delivery_id, CitizenVersion.citizen_id).in_(lived_there))
+    people = connection.execute(
+        select(
+            CitizenVersion.citizen_id,
+            CitizenVersion.delivery_id,
+            CitizenVersion.birth_date,
+            CitizenVersion.death_date,
         )
+        .where(*versions)
         .order_by(CitizenVersion.citizen_id)
+    ).all()
+    join = municipality is not None or _history_is_deep(session, delivery, len(people))
+    streams = [
+        (field, _groups(connection, kind, versions if join else None, delivery))
+        for field, kind in KINDS.items()
+    ]
+    heads = [next(groups, None) for _, groups in streams]
+    timeline = trusted(CitizenTimeline)
+    timelines = []
+    for citizen_id, version, born, died in people:
+        values: dict[str, Any] = {"citizen_id": citizen_id, "birth_date": born, "death_date": died}
+        for i, (field, groups) in enumerate(streams):
+            values[field], head = (), heads[i]
+            while head is not None and head[0] == citizen_id:
+                if head[1] == version:
+                    values[field] = head[2]
+                head = next(groups, None)
+            heads[i] = head
+        timelines.append(timeline(values))
+    stray = [(field, head[0]) for (field, _), head in zip(streams, heads, strict=True) if head is not None]
+    if stray:  # the merge relies on rows and citizens sorted alike; never lose rows silently
+        raise RuntimeError(f"rows of citizens out of order or without a version: {stray}")
+    return timelines
+
+
+def _history_is_deep(session: Session, delivery: int | None, current: int) -> bool:
+    query = select(func.coalesce(func.sum(Delivery.citizens), 0))
+    if delivery is not None:
+        query = query.where(Delivery.id <= delivery)
+    return (session.scalar(query) or 0) > SHALLOW * current
+
+
+def _groups(
+    connection: Connection, kind: _Kind, versions: list[ColumnElement[bool]] | None, delivery: int | None
+) -> Iterator[tuple[str, int, tuple[Record, ...]]]:
+    """A timeline table's records as (citizen, version, records) in citizen order, the records of
+    a version in the order they were delivered. `versions`: only the citizen versions these
+    conditions select (a join); None: every version up to `delivery` (the caller skips the old)."""
+    table = kind.table
+    query = select(table.citizen_id, table.delivery_id, *kind.columns()).order_by(
+        table.citizen_id, table.delivery_id, table.id
     )
-    for citizen_id, born, died in session.execute(people):
-        fields = records.pop(citizen_id, {})
-        yield trusted(
-            CitizenTimeline,
-            {
-                "citizen_id": citizen_id,
-                "birth_date": born,
-                "death_date": died,
-                **{field: tuple(fields.get(field, ())) for field in KINDS},
-            },
-        )
+    if versions is not None:
+        query = query.join(
+            CitizenVersion,
+            and_(
+                CitizenVersion.delivery_id == table.delivery_id,
+                CitizenVersion.citizen_id == table.citizen_id,
+            ),
+        ).where(*versions)
+    elif delivery is not None:
+        query = query.where(table.delivery_id <= delivery)
+    build = kind.builder()
+    for (citizen_id, version), rows in groupby(connection.execute(query).all(), key=itemgetter(0, 1)):
+        yield citizen_id, version, tuple(build(a, b, c) for _, _, a, b, c in rows)
 
 
 def _latest_per_key(

@@ -3,8 +3,11 @@
 Every import is a `deliveries` row with an increasing id. A citizen listed in delivery N gets a
 `citizen_versions` row (N, citizen_id) and that delivery's timeline rows hang off it; nothing is
 overwritten. "What did we know after delivery N?" is, per citizen, the version with the greatest
-delivery id ≤ N (engine/store.py). Grants and grant years likewise: the latest delivery ≤ N that
-has a row for the municipality and programme wins.
+delivery id ≤ N. To read that without a per-citizen maximum, the import of delivery M stamps
+`superseded_by = M` on the versions it replaces (the one write to an earlier row; it adds a fact,
+changes none, and can be recomputed from the ids): the versions known after N are exactly those
+with `delivery_id ≤ N` and `superseded_by` empty or > N. Grants and grant years: the latest
+delivery ≤ N that has a row for the municipality and programme wins.
 """
 
 from datetime import date, datetime
@@ -64,12 +67,17 @@ class CitizenVersion(Base):
     """What one delivery said about one citizen (citizens.csv)."""
 
     __tablename__ = "citizen_versions"
-    __table_args__ = (Index("ix_citizen_versions_citizen_delivery", "citizen_id", "delivery_id"),)
+    __table_args__ = (
+        Index("ix_citizen_versions_citizen_delivery", "citizen_id", "delivery_id"),
+        Index("ix_citizen_versions_current", "superseded_by", "citizen_id"),
+    )
 
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
     death_date: Mapped[date | None] = mapped_column(Date)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
+    """The next delivery that listed the citizen (its rows replace these); None: still current."""
 
 
 class _OfCitizenVersion:
@@ -98,7 +106,7 @@ class _Period:
 
 class ResidenceRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "residence"
-    __table_args__ = _version_key("residence")
+    __table_args__ = (*_version_key("residence"), Index("ix_residence_municipality", "municipality"))
     municipality: Mapped[str] = mapped_column(String(3))
 
 

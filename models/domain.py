@@ -4,7 +4,7 @@ Periods are inclusive at both ends; `to` empty means open-ended. Models are froz
 fields, so a typo in a citizen file is an error that names the field, never a silent default.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -203,14 +203,20 @@ _set = object.__setattr__
 M = TypeVar("M", bound=BaseModel)
 
 
-def trusted(model: type[M], values: dict[str, Any]) -> M:
-    """A record from values that were validated when they were imported (read back from our own
-    database): no validation, and ~3× cheaper than `model_construct`, which the nightly run needs
-    for its half a million records. `values` must name every field. tests/test_domain.py checks
-    that the result equals `model_validate` of the same values."""
-    record = model.__new__(model)
-    _set(record, "__dict__", values)
-    _set(record, "__pydantic_fields_set__", set(values))
-    _set(record, "__pydantic_extra__", None)
-    _set(record, "__pydantic_private__", None)
-    return record
+def trusted(model: type[M]) -> Callable[[dict[str, Any]], M]:
+    """A maker of records from values that were validated when they were imported (read back from
+    our own database): no validation, ~4× cheaper than `model_construct`, which the nightly run
+    needs for its half a million records. The values must name every field; the records share one
+    fields set (they are frozen, nothing changes it). tests/test_db_timelines.py checks that the
+    records equal `model_validate` of the same values."""
+    fields_set = set(model.model_fields)
+
+    def make(values: dict[str, Any]) -> M:
+        record = model.__new__(model)
+        _set(record, "__dict__", values)
+        _set(record, "__pydantic_fields_set__", fields_set)
+        _set(record, "__pydantic_extra__", None)
+        _set(record, "__pydantic_private__", None)
+        return record
+
+    return make

@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 import models.runs  # noqa: F401 - the run tables belong to the metadata too
 from models.database import alembic_config, downgrade, upgrade
@@ -45,3 +45,37 @@ def test_constraint_names_follow_the_naming_convention(blank: Engine):
         "pk_deliveries",
         None,
     )  # SQLite forgets PK names
+
+
+def test_upgrading_a_database_with_deliveries_stamps_the_superseded_versions(blank: Engine):
+    upgrade(blank, "0001")
+    with blank.begin() as connection:
+        for delivery, checksum in ((1, "a"), (2, "b"), (3, "c")):
+            connection.execute(
+                text(
+                    "insert into deliveries (id, imported_at, source, checksum, citizens)"
+                    " values (:id, '2018-01-01 00:00:00', 'x', :checksum, 1)"
+                ),
+                {"id": delivery, "checksum": checksum},
+            )
+        for delivery, citizen in ((1, "A"), (1, "B"), (2, "A"), (3, "A")):
+            connection.execute(
+                text("insert into citizen_versions (delivery_id, citizen_id) values (:d, :c)"),
+                {"d": delivery, "c": citizen},
+            )
+        connection.execute(  # a row that refers to a version: SQLite's batch copy must keep it
+            text(
+                "insert into support (delivery_id, citizen_id, from_date, support)"
+                " values (1, 'A', '2010-01-01', 'kontanthjaelp')"
+            )
+        )
+    upgrade(blank)
+    with blank.connect() as connection:
+        stamps = set(
+            connection.execute(text("select delivery_id, citizen_id, superseded_by from citizen_versions"))
+        )
+        assert stamps == {(1, "A", 2), (1, "B", None), (2, "A", 3), (3, "A", None)}
+        assert connection.execute(text("select count(*) from support")).scalar() == 1
+        if blank.dialect.name == "sqlite":
+            assert connection.execute(text("pragma foreign_key_check")).all() == []
+            assert connection.execute(text("pragma foreign_keys")).scalar() == 1
