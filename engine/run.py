@@ -35,7 +35,7 @@ from models.trace import Decision
 
 log = logging.getLogger(__name__)
 DECISIONS = StoredDecision.__table__
-ADVISORY_LOCK_KEY = 0x46534D  # "FSM"
+ADVISORY_LOCK_KEY = 0x46534D01  # "FSM" 1; the second key is the schema, so each schema has its own lock
 
 
 class RunRefused(RuntimeError):
@@ -48,13 +48,13 @@ def run_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             if not connection.execute(
-                text("select pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}
+                text("select pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": ADVISORY_LOCK_KEY}
             ).scalar():
                 raise RunRefused("another run is writing to this database; try again when it has finished")
             try:
                 yield
             finally:
-                connection.execute(text("select pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                connection.execute(text("select pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": ADVISORY_LOCK_KEY})
                 connection.commit()
         return
     database = engine.url.database

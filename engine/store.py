@@ -46,7 +46,7 @@ from models.domain import (
 )
 
 BATCH = 5000
-IMPORT_LOCK = 0x46534D  # PostgreSQL advisory lock key: one import at a time ("FSM")
+IMPORT_LOCK = 0x46534D02  # PostgreSQL advisory lock ("FSM" 2, per schema): one import at a time
 SHALLOW = 2
 """Read whole tables (and drop superseded rows in Python) while the versions known after N are at
 most this many times the current ones; with a deeper history, join on the current versions."""
@@ -66,7 +66,7 @@ def store_delivery(session: Session, content: Content) -> Stored:
     """Write a delivery in the caller's transaction, and stamp the citizen versions it supersedes
     (models/db.py); a delivery imported before (same checksum) changes nothing."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+        session.execute(text("select pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": IMPORT_LOCK})
     earlier = session.scalar(select(Delivery.id).where(Delivery.checksum == content.checksum))
     if earlier is not None:
         return Stored(earlier, False)
