@@ -17,11 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine import cpr, render, results, synthetic
-from engine.decide import decide_membership
 from engine.delivery import DeliveryError
 from engine.errors import describe_validation_error
 from engine.importing import count_rows, import_folder
 from engine.pack import PackError, get_pack, programmes
+from engine.programmes import programme_of
 from engine.run import RunRefused, nightly_run
 from engine.synthetic import STATUS_DAY, write_delivery
 from models.database import downgrade, engine_from_env, upgrade
@@ -102,7 +102,8 @@ def evaluate(
     Example: fsm evaluate examples/citizens/member.json --programme fsm1 --municipality 851 --json
     """
     timeline = read_citizen(file)
-    found = decide_membership(timeline, municipality, pack_or_fail(programme), as_of=as_of)
+    pack = pack_or_fail(programme)
+    found = programme_of(pack).decide_citizen(timeline, municipality, pack, as_of=as_of)
     if as_json:
         document = found.model_dump(mode="json")
         document.update(member=found.outcome, failed_rules=found.failed_rules)

@@ -11,10 +11,8 @@ from datetime import date
 from typing import Any
 
 from engine.compile import CompiledDecision, compile_decision
-from engine.facts.fsm1 import membership_facts, status_facts
-from engine.pack import Pack, PackError, Parameters, Rule
+from engine.pack import Pack, Parameters, Rule
 from engine.runner import Firing, Runner, runner
-from models.domain import CitizenTimeline
 from models.trace import Decision, RuleOutcome, SourceCitation
 
 _COMPILED: dict[tuple[str, str, str, date], CompiledDecision] = {}
@@ -147,99 +145,3 @@ def evaluate_all(
 ) -> list[Firing]:
     """Post several facts (e.g. the months of a project) in one session; every conclusion, checked."""
     return (engine or runner()).evaluate(compiled(pack, decision_id, params, day), facts)
-
-
-def cutoff_date(
-    pack: Pack, municipality: str, as_of: date | None, overrides: Mapping[str, Any] | None
-) -> date:
-    """D: the cut-off date in force on `as_of` (default: the pack's latest cut-off date)."""
-    if overrides and "cutoff_date" in overrides:
-        return overrides["cutoff_date"]
-    return pack.parameters["cutoff_date"].at(as_of or date.max, municipality)
-
-
-def membership_parameters(
-    pack: Pack, municipality: str, as_of: date | None = None, overrides: Mapping[str, Any] | None = None
-) -> Parameters:
-    """The parameters in force at the cut-off date D (with D itself)."""
-    cutoff = cutoff_date(pack, municipality, as_of, overrides)
-    params = pack.parameters_at(cutoff, municipality, {**(overrides or {}), "cutoff_date": cutoff})
-    needed = {name for rule in pack.decision("fsm1.membership").rules for name in rule.parameters}
-    if missing := sorted(needed - set(params)):
-        raise PackError(
-            f"no rule is in force on {cutoff}: parameters {', '.join(missing)} have no value then"
-        )
-    return params
-
-
-def evaluate_membership(
-    timeline: CitizenTimeline,
-    municipality: str,
-    pack: Pack,
-    params: Mapping[str, Any],
-    engine: Runner | None = None,
-) -> Evaluation:
-    cutoff = params["cutoff_date"]
-    facts = membership_facts(timeline, municipality, params)
-    return evaluate_facts(
-        pack,
-        "fsm1.membership",
-        facts,
-        params,
-        subject=timeline.citizen_id,
-        municipality=municipality,
-        day=cutoff,
-        engine=engine,
-    )
-
-
-def decide_membership(
-    timeline: CitizenTimeline,
-    municipality: str,
-    pack: Pack,
-    *,
-    as_of: date | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    engine: Runner | None = None,
-) -> Decision:
-    """Is the citizen in the municipality's FSM1 target group (fixed at the cut-off date D), and why."""
-    params = membership_parameters(pack, municipality, as_of, overrides)
-    return trace(pack, evaluate_membership(timeline, municipality, pack, params, engine), params)
-
-
-EXIT_BY_FAILED_RULE = {"fsm1.status.alive": "doed", "fsm1.status.stayed_in_municipality": "fraflyttet"}
-
-
-def exit_status(evaluation: Evaluation, params: Mapping[str, Any]) -> str | None:
-    """The exit status (SPEC section 4) named by the first failing status rule; None when active."""
-    for rule in evaluation.failed_rules:
-        if rule in EXIT_BY_FAILED_RULE:
-            return EXIT_BY_FAILED_RULE[rule]
-        support = evaluation.facts["support_on_day"]
-        return "ingen_registrering" if support is None else params["exit_status_names"].get(support, support)
-    return None
-
-
-def evaluate_status(
-    timeline: CitizenTimeline,
-    municipality: str,
-    pack: Pack,
-    params: Parameters,
-    day: date,
-    away: date | None,
-    engine: Runner | None = None,
-) -> Evaluation:
-    """Is a member still active on `day`; if not, their exit status (in `detail`). `away` is the
-    member's first day away from the municipality after the cut-off date (facts.fsm1.first_day_away)."""
-    facts = status_facts(timeline, away, day)
-    found = evaluate_facts(
-        pack,
-        "fsm1.status",
-        facts,
-        params,
-        subject=timeline.citizen_id,
-        municipality=municipality,
-        day=day,
-        engine=engine,
-    )
-    return Evaluation(**{**found.__dict__, "detail": {"exit_status": exit_status(found, params)}})

@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,11 +24,11 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.decide import Evaluation
-from engine.municipality import MunicipalityResult, evaluate_municipality
 from engine.pack import Pack, get_pack
+from engine.programmes import MunicipalityResult, programme_of
 from engine.runner import Runner, runner
-from engine.store import latest_delivery, load_grants, load_timelines
-from models.domain import CitizenTimeline, Grant
+from engine.store import latest_delivery, load_grant_years, load_grants, load_timelines
+from models.domain import CitizenTimeline, Grant, GrantYear
 from models.runs import RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 from models.trace import Decision
@@ -54,7 +54,10 @@ def run_lock(engine: Engine) -> Iterator[None]:
             try:
                 yield
             finally:
-                connection.execute(text("select pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": ADVISORY_LOCK_KEY})
+                connection.execute(
+                    text("select pg_advisory_unlock(:k, hashtext(current_schema()))"),
+                    {"k": ADVISORY_LOCK_KEY},
+                )
                 connection.commit()
         return
     database = engine.url.database
@@ -187,8 +190,16 @@ _WORK: dict[str, Any] = {}
 def _evaluate_one(grant: Grant) -> Evaluated:
     work = _WORK
     citizens = work["by_municipality"].get(grant.municipality, [])
+    pack = work["pack"]
     return evaluated(
-        evaluate_municipality(work["pack"], grant, citizens, work["as_of"], engine=work["runner"]())
+        programme_of(pack).evaluate_municipality(
+            pack,
+            grant,
+            citizens,
+            work["as_of"],
+            grant_years=work["grant_years"].get(grant.municipality, ()),
+            engine=work["runner"](),
+        )
     )
 
 
@@ -198,13 +209,17 @@ def evaluate_grants(
     by_municipality: dict[str, list[CitizenTimeline]],
     as_of: date,
     *,
+    grant_years: Sequence[GrantYear] = (),
     workers: int,
     advance: Callable[[int], None] | None = None,
 ) -> list[Evaluated]:
     """Evaluate each municipality, in `workers` forked processes when more than one; results in
     municipality order whatever order they finish in, so a run gives the same results every time."""
     ordered = sorted(grants, key=lambda g: g.municipality)
-    _WORK.update(pack=pack, by_municipality=by_municipality, as_of=as_of, runner=runner)
+    years: dict[str, list[GrantYear]] = defaultdict(list)
+    for year in grant_years:
+        years[year.municipality].append(year)
+    _WORK.update(pack=pack, by_municipality=by_municipality, grant_years=years, as_of=as_of, runner=runner)
     results: dict[str, Evaluated] = {}
     try:
         if workers > 1 and len(ordered) > 1:
@@ -250,6 +265,7 @@ def nightly_run(
                 for g in load_grants(session, delivery=delivery, programme=programme)
                 if municipality is None or g.municipality == municipality
             ]
+            grant_years = load_grant_years(session, delivery=delivery, programme=programme)
             run = Run(
                 programme=programme,
                 as_of=as_of,
@@ -276,7 +292,15 @@ def nightly_run(
             by_municipality = residents(timelines)
             if on_start:
                 on_start(run_id, sum(len(by_municipality.get(g.municipality, [])) for g in grants))
-            results = evaluate_grants(pack, grants, by_municipality, as_of, workers=workers, advance=advance)
+            results = evaluate_grants(
+                pack,
+                grants,
+                by_municipality,
+                as_of,
+                grant_years=grant_years,
+                workers=workers,
+                advance=advance,
+            )
             _store(engine, run_id, results)
         except BaseException as error:
             with Session(engine) as session, session.begin():

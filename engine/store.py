@@ -66,7 +66,9 @@ def store_delivery(session: Session, content: Content) -> Stored:
     """Write a delivery in the caller's transaction, and stamp the citizen versions it supersedes
     (models/db.py); a delivery imported before (same checksum) changes nothing."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("select pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": IMPORT_LOCK})
+        session.execute(
+            text("select pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": IMPORT_LOCK}
+        )
     earlier = session.scalar(select(Delivery.id).where(Delivery.checksum == content.checksum))
     if earlier is not None:
         return Stored(earlier, False)

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from engine.decide import compiled, decide_membership, membership_parameters
+from engine.decide import compiled
 from engine.facts.fsm1 import membership_facts
 from engine.pack import get_pack
+from engine.programmes.fsm1 import decide_citizen, membership_parameters
 from engine.runner import Runner
 from models.domain import CitizenTimeline
 from tests.fsm1_timelines import MEMBERSHIP_RULES
@@ -205,7 +206,7 @@ def test_the_engine_and_a_day_by_day_reading_of_the_spec_agree_on_3000_random_ti
     engine = Runner()
     disagreements = []
     for n, case, timeline, expected in generated:
-        decision = decide_membership(timeline, K, PACK, overrides=case.overrides or None, engine=engine)
+        decision = decide_citizen(timeline, K, PACK, overrides=case.overrides or None, engine=engine)
         if (decision.outcome, decision.failed_rules) != (expected == [], expected):
             disagreements.append((n, case, decision.failed_rules, expected))
     assert disagreements == [], f"{len(disagreements)} disagreements, first: {disagreements[:1]}"

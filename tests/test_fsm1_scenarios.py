@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.decide import decide_membership
 from engine.pack import get_pack
+from engine.programmes.fsm1 import decide_citizen
 from engine.runner import Runner
 from tests.fsm1_timelines import AALBORG, MEMBERSHIP_RULES, load_scenarios, scenario_files, timeline
 
@@ -35,7 +35,7 @@ def engine() -> Runner:
 
 @pytest.mark.parametrize(("rule_id", "scenario"), CASES)
 def test_scenario(rule_id: str, scenario: dict[str, Any], engine: Runner) -> None:
-    decision = decide_membership(
+    decision = decide_citizen(
         timeline(**scenario.get("timeline", {})),
         scenario.get("municipality", AALBORG),
         get_pack("fsm1"),

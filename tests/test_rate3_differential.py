@@ -5,8 +5,8 @@ import calendar
 import random
 from datetime import date, timedelta
 
-from engine.municipality import evaluate_municipality
 from engine.pack import get_pack
+from engine.programmes.fsm1 import evaluate_municipality
 from engine.runner import Runner
 from models.domain import CitizenTimeline, Grant
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.municipality import evaluate_municipality
 from engine.pack import get_pack
-from engine.rates import split_grant
+from engine.programmes.fsm1 import evaluate_municipality
+from engine.programmes.fsm1_rates import split_grant
 from engine.runner import Runner
 from engine.synthetic import AALBORG_EXITS, municipality
 from models.domain import CitizenTimeline, Grant

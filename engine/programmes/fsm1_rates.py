@@ -4,25 +4,19 @@ module picks the trigger out of the engine's conclusions, prices the rates and s
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from math import ceil
 from typing import Any
 
-from engine.decide import evaluate_all, evaluate_facts, outcome, to_decision, trace
+from engine.decide import evaluate_all, evaluate_facts, outcome, trace
 from engine.facts.fsm1_rates import Progress, blocking_on, rate2_days, rate3_months
 from engine.pack import Pack, Parameters
+from engine.payout import money, priced
 from engine.runner import Firing, Runner
 from models.domain import Grant
 from models.status import MonthResult, RateResult
 from models.trace import Decision, RuleOutcome
-
-CENT = Decimal("0.01")
-
-
-def money(amount: Decimal) -> Decimal:
-    """Exact kroner, rounded half-up to øre."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def split_grant(grant: Decimal, params: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
@@ -101,35 +95,7 @@ def rate2(
         blocked = {"day": period_end.isoformat(), "not_visitated": len(waiting), "citizens": waiting}
         if not facts:
             blocked["reason"] = f"the project starts on {grant.project_start}"
-    return _priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
-
-
-def _priced(
-    pack: Pack,
-    decision_id: str,
-    rate: int,
-    grant: Grant,
-    triggered_on: date | None,
-    as_of: date,
-    amount: Decimal,
-    entries: Sequence[RuleOutcome],
-    blocked: dict[str, Any] | None,
-) -> tuple[RateResult, Decision]:
-    """A rate's result for the status, and its decision with the trace."""
-    result = RateResult(
-        rate=rate, triggered=triggered_on is not None, date=triggered_on, amount=amount, blocked_by=blocked
-    )
-    decision = to_decision(
-        pack,
-        decision_id,
-        subject=grant.municipality,
-        municipality=grant.municipality,
-        passed=result.triggered,
-        day=triggered_on or as_of,
-        trace=entries,
-        detail={"blocked_by": blocked} if blocked else {},
-    )
-    return result, decision
+    return priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
 
 
 def needed(effort_group: int, in_activity: int, share: Decimal) -> int:
@@ -185,5 +151,5 @@ def rate3(
                 if not m.qualifies
             ]
         }
-    result, decision = _priced(pack, spec.id, 3, grant, triggered_on, as_of, amount, entries, blocked)
+    result, decision = priced(pack, spec.id, 3, grant, triggered_on, as_of, amount, entries, blocked)
     return result, months, decision
