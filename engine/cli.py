@@ -276,9 +276,9 @@ def run_command(
             raise fail(str(error)) from None
     for stale in outcome.interrupted:
         console.print(f"[yellow]run {stale} had been interrupted; it is now marked failed[/yellow]")
-    members = sum(r.status.members for r in outcome.results)
+    members = sum(s.members for s in outcome.statuses)
     console.print(
-        f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.results)} municipalities, {members} members"
+        f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.statuses)} municipalities, {members} members"
     )
 
 

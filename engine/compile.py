@@ -52,6 +52,10 @@ class Scaled:
 @dataclass(frozen=True)
 class CompiledDecision:
     name: str
+    """The ruleset's name in durable-rules: the decision id and a digest of its definition."""
+    decision: str
+    rules: tuple[str, ...]
+    """The ids of the rules in force, in the pack's order."""
     fact_kind: str
     definition: dict[str, dict[str, Any]]
     engine_facts: tuple[str, ...]
@@ -180,6 +184,8 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
     return CompiledDecision(
         name=f"{decision.id}@{digest}",
+        decision=decision.id,
+        rules=tuple(rule.id for rule in decision.rules if rule.applies_from <= day),
         fact_kind=decision.facts,
         definition=definition,
         engine_facts=tuple(sorted(compiler.facts)),

@@ -27,7 +27,7 @@ def compiled(pack: Pack, decision_id: str, params: Parameters, day: date) -> Com
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """The engine's verdicts on one subject's facts for one decision of a pack."""
 
@@ -131,8 +131,7 @@ def evaluate_facts(
 ) -> Evaluation:
     """Ask the engine for one subject's verdicts (memoised per distinct fact vector)."""
     verdicts = (engine or runner()).decide_each(compiled(pack, decision_id, params, day), facts)
-    ordered = {rule.id: verdicts[rule.id] for rule in pack.decision(decision_id).rules if rule.id in verdicts}
-    return Evaluation(decision_id, subject, municipality, day, facts, ordered)
+    return Evaluation(decision_id, subject, municipality, day, facts, verdicts)
 
 
 def evaluate_all(

@@ -9,29 +9,21 @@ the process, so a killed run never leaves a stale lock behind.
 
 import fcntl
 import logging
-import multiprocessing
 import os
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
-from pydantic_core import to_jsonable_python
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session
 
-from engine.decide import Evaluation
+from engine.batch import DECISION_COLUMNS, Citizens, Concluded, Row, evaluate_run, plan_run
 from engine.pack import Pack, get_pack
-from engine.programmes import MunicipalityResult, programme_of
-from engine.runner import Runner, runner
-from engine.store import latest_delivery, load_grant_years, load_grants, load_timelines
-from models.domain import CitizenTimeline, Grant, GrantYear
+from engine.store import latest_delivery, load_grant_years, load_grants
 from models.runs import RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
-from models.trace import Decision
 
 log = logging.getLogger(__name__)
 DECISIONS = StoredDecision.__table__
@@ -112,132 +104,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def residents(timelines: list[CitizenTimeline]) -> dict[str, list[CitizenTimeline]]:
-    """Citizens by every municipality they ever lived in (each is evaluated in each)."""
-    by_municipality: dict[str, list[CitizenTimeline]] = defaultdict(list)
-    for timeline in timelines:
-        for code in {r.municipality for r in timeline.residence}:
-            by_municipality[code].append(timeline)
-    return by_municipality
-
-
-def json_ready(value: Any) -> Any:
-    return to_jsonable_python(value)
-
-
-def evaluation_row(evaluation: Evaluation) -> dict[str, Any]:
-    """A citizen's decision as a `decisions` row (without its run id)."""
-    return {
-        "municipality": evaluation.municipality,
-        "citizen_id": evaluation.subject,
-        "decision": evaluation.decision,
-        "day": evaluation.day,
-        "outcome": evaluation.passed,
-        "value": evaluation.detail.get("exit_status"),
-        "group": evaluation.detail.get("group"),
-        "verdicts": dict(evaluation.verdicts),
-        "facts": evaluation.facts,
-        "trace": None,
-    }
-
-
-def rate_row(decision: Decision) -> dict[str, Any]:
-    """A rate decision as a `decisions` row, with its whole trace (without its run id)."""
-    return {
-        "municipality": decision.municipality,
-        "citizen_id": None,
-        "decision": decision.decision,
-        "day": decision.decided_on,
-        "outcome": decision.outcome,
-        "value": decision.decided_on.isoformat() if decision.outcome else None,
-        "group": None,
-        "verdicts": {},
-        "facts": json_ready(decision.detail),
-        "trace": json_ready([entry.model_dump() for entry in decision.trace]),
-    }
-
-
-@dataclass(frozen=True)
-class Evaluated:
-    """One municipality's results, ready to store (what a worker process sends back)."""
-
-    status: MunicipalityStatus
-    rows: list[dict[str, Any]]
-    membership_params: dict[str, Any]
-    rate_params: dict[str, Any]
-
-
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: int
-    results: list[Evaluated]
+    statuses: list[MunicipalityStatus]
+    """In municipality order."""
+    citizens: int
+    decisions: int
     interrupted: list[int]
-
-
-def evaluated(result: MunicipalityResult) -> Evaluated:
-    """Decisions as table rows: citizens' facts and verdicts; rates with their whole trace."""
-    rows = [evaluation_row(e) for e in result.evaluations]
-    rows.extend(rate_row(decision) for decision in result.rates)
-    return Evaluated(
-        result.status, rows, json_ready(dict(result.membership_params)), json_ready(dict(result.rate_params))
-    )
-
-
-# What forked workers read: set by the parent just before it forks, never changed after.
-_WORK: dict[str, Any] = {}
-
-
-def _evaluate_one(grant: Grant) -> Evaluated:
-    work = _WORK
-    citizens = work["by_municipality"].get(grant.municipality, [])
-    pack = work["pack"]
-    return evaluated(
-        programme_of(pack).evaluate_municipality(
-            pack,
-            grant,
-            citizens,
-            work["as_of"],
-            grant_years=work["grant_years"].get(grant.municipality, ()),
-            engine=work["runner"](),
-        )
-    )
-
-
-def evaluate_grants(
-    pack: Pack,
-    grants: list[Grant],
-    by_municipality: dict[str, list[CitizenTimeline]],
-    as_of: date,
-    *,
-    grant_years: Sequence[GrantYear] = (),
-    workers: int,
-    advance: Callable[[int], None] | None = None,
-) -> list[Evaluated]:
-    """Evaluate each municipality, in `workers` forked processes when more than one; results in
-    municipality order whatever order they finish in, so a run gives the same results every time."""
-    ordered = sorted(grants, key=lambda g: g.municipality)
-    years: dict[str, list[GrantYear]] = defaultdict(list)
-    for year in grant_years:
-        years[year.municipality].append(year)
-    _WORK.update(pack=pack, by_municipality=by_municipality, grant_years=years, as_of=as_of, runner=runner)
-    results: dict[str, Evaluated] = {}
-    try:
-        if workers > 1 and len(ordered) > 1:
-            _WORK["runner"] = Runner  # a fresh durable host in each worker
-            largest_first = sorted(ordered, key=lambda g: -len(by_municipality.get(g.municipality, [])))
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for result in pool.imap_unordered(_evaluate_one, largest_first, chunksize=1):
-                    results[result.status.municipality] = result
-                    if advance:
-                        advance(len(by_municipality.get(result.status.municipality, [])))
-        else:
-            for grant in ordered:
-                results[grant.municipality] = _evaluate_one(grant)
-                if advance:
-                    advance(len(by_municipality.get(grant.municipality, [])))
-    finally:
-        _WORK.clear()
-    return [results[g.municipality] for g in ordered]
 
 
 def nightly_run(
@@ -287,21 +161,18 @@ def nightly_run(
             len(grants),
         )
         try:
-            with Session(engine) as session:
-                timelines = list(load_timelines(session, delivery=delivery))
-            by_municipality = residents(timelines)
-            if on_start:
-                on_start(run_id, sum(len(by_municipality.get(g.municipality, [])) for g in grants))
-            results = evaluate_grants(
+            plan = plan_run(
+                engine,
                 pack,
                 grants,
-                by_municipality,
                 as_of,
+                delivery=delivery,
                 grant_years=grant_years,
-                workers=workers,
-                advance=advance,
+                municipality=municipality,
             )
-            _store(engine, run_id, results)
+            if on_start:
+                on_start(run_id, plan.citizens)
+            outcome = _store(engine, run_id, evaluate_run(plan, workers=workers), advance)
         except BaseException as error:
             with Session(engine) as session, session.begin():
                 session.execute(
@@ -310,15 +181,30 @@ def nightly_run(
                     .values(status="failed", error=repr(error), finished_at=_now())
                 )
             raise
-    return RunOutcome(run_id, results, interrupted)
+    return RunOutcome(run_id, *outcome, interrupted)
 
 
-def _store(engine: Engine, run_id: int, results: list[Evaluated]) -> None:
-    """Every result and the `finished` status, in one transaction."""
+def _store(
+    engine: Engine,
+    run_id: int,
+    results: Iterable[Citizens | Concluded],
+    advance: Callable[[int], None] | None,
+) -> tuple[list[MunicipalityStatus], int, int]:
+    """Every result, as it arrives, and then the `finished` status, in one transaction.
+    Returns the statuses (in municipality order), and how many citizens and decisions were stored."""
+    statuses: list[MunicipalityStatus] = []
+    citizens = decisions = 0
     with Session(engine) as session, session.begin():
-        decisions = 0
-        citizens: set[str] = set()
+        connection = session.connection()
+        insert_decisions = _bulk_insert(connection, DECISIONS.name, ("run_id", *DECISION_COLUMNS))
         for result in results:
+            insert_decisions([(run_id, *row) for row in result.rows])
+            decisions += len(result.rows)
+            if isinstance(result, Citizens):
+                citizens += result.citizens
+                if advance:
+                    advance(result.citizens)
+                continue
             session.add(
                 RunMunicipality(
                     run_id=run_id,
@@ -328,21 +214,31 @@ def _store(engine: Engine, run_id: int, results: list[Evaluated]) -> None:
                     rate_parameters=result.rate_params,
                 )
             )
-            connection = session.connection()
-            for start in range(0, len(result.rows), 5000):
-                batch = result.rows[start : start + 5000]
-                connection.execute(DECISIONS.insert(), [{**row, "run_id": run_id} for row in batch])
-            decisions += len(result.rows)
-            citizens.update(row["citizen_id"] for row in result.rows if row["citizen_id"] is not None)
+            statuses.append(result.status)
         session.execute(
             update(Run)
             .where(Run.id == run_id)
             .values(
                 status="finished",
                 finished_at=_now(),
-                citizens=len(citizens),
-                members=sum(r.status.members for r in results),
+                citizens=citizens,
+                members=sum(s.members for s in statuses),
                 decisions=decisions,
             )
         )
     log.info("run %s finished: %d decisions stored (pid %d)", run_id, decisions, os.getpid())
+    return sorted(statuses, key=lambda s: s.municipality), citizens, decisions
+
+
+def _bulk_insert(connection: Connection, table: str, columns: Sequence[str]) -> Callable[[list[Row]], None]:
+    """An insert of many plain rows straight through the database driver: the run writes a row per
+    citizen decision, and SQLAlchemy's per-value processing would cost more than the database."""
+    marks = ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    names = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+    statement = f"insert into {table} ({names}) values ({marks})"
+
+    def insert(rows: list[Row]) -> None:
+        if rows:
+            connection.exec_driver_sql(statement, rows)
+
+    return insert

@@ -8,13 +8,17 @@ once per fact (pass or fail) or the evaluation is refused.
 
 Decisions are pure functions of the engine-visible facts and the compiled ruleset, so `decide_each`
 memoises them per distinct fact vector: a national run asks the engine once per distinct combination
-(thousands), not once per citizen (hundreds of thousands).
+(thousands), not once per citizen (hundreds of thousands). The vector is the facts' own values
+(equal values are equal for the engine too), so a memo hit costs one tuple and one lookup.
 """
 
 import itertools
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
 from durable import engine as durable
@@ -49,7 +53,8 @@ class Runner:
         self._lock = threading.Lock()
         self._sids = itertools.count()
         self._results: dict[str, list[Firing]] = {}
-        self._memo: dict[tuple[str, tuple[Any, ...]], tuple[Firing, ...]] = {}
+        self._memo: dict[tuple[str, Any], Mapping[str, bool]] = {}
+        self._vectors: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
 
     def _action(self, rule_name: str, conditions: Sequence[str]) -> Callable[[Any], None]:
         rule, passed = rule_name, True
@@ -145,23 +150,30 @@ class Runner:
                         f"{compiled.name}: {firing.rule} matched non-consecutive facts {indexes}"
                     )
 
-    def decide_each(self, compiled: CompiledDecision, facts: Mapping[str, Any]) -> dict[str, bool]:
-        """Pass/fail of every rule on one fact, memoised per distinct engine-visible fact vector."""
-        vector = tuple(engine_value(facts[name]) for name in compiled.engine_facts)
-        memo_key = (compiled.name, vector)
-        firings = self._memo.get(memo_key)
-        if firings is None:
-            firings = tuple(self.evaluate(compiled, [facts]))
-            self._memo[memo_key] = firings
-        return {f.rule: f.passed for f in firings}
+    def decide_each(self, compiled: CompiledDecision, facts: Mapping[str, Any]) -> Mapping[str, bool]:
+        """Pass/fail of every rule on one fact, in the pack's order, memoised per distinct vector of
+        the facts the rules look at; equal vectors share one read-only mapping."""
+        vector = self._vectors.get(compiled.name)
+        if vector is None:
+            vector = self._vectors[compiled.name] = itemgetter(*compiled.engine_facts)
+        key = (compiled.name, vector(facts))
+        verdicts = self._memo.get(key)
+        if verdicts is None:
+            found = {f.rule: f.passed for f in self.evaluate(compiled, [facts])}
+            verdicts = self._memo[key] = MappingProxyType({rule: found[rule] for rule in compiled.rules})
+        return verdicts
 
 
-_RUNNER: Runner | None = None
+_RUNNERS: dict[int, Runner] = {}
 
 
 def runner() -> Runner:
-    """The process's runner (one durable host per process: a ruleset name registers once per host)."""
-    global _RUNNER
-    if _RUNNER is None:
-        _RUNNER = Runner()
-    return _RUNNER
+    """The process's runner: one durable host per process (a ruleset name registers once per host),
+    whose memo serves every evaluation in the process. A forked worker makes its own on first use
+    rather than sharing its parent's engine state."""
+    pid = os.getpid()
+    found = _RUNNERS.get(pid)
+    if found is None:
+        _RUNNERS.clear()
+        found = _RUNNERS[pid] = Runner()
+    return found

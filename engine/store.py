@@ -198,18 +198,40 @@ KINDS = {
 }
 
 
-def load_timelines(
+CitizenRange = tuple[str, str | None]
+"""Citizen ids from the first (included) up to the second (excluded; None: to the last)."""
+
+
+def known_citizens(
     session: Session, *, delivery: int | None = None, municipality: str | None = None
+) -> list[str]:
+    """The ids of the citizens known after `delivery` (who ever lived in `municipality`), in order."""
+    return list(
+        session.scalars(
+            select(CitizenVersion.citizen_id)
+            .where(*_versions(delivery, municipality, None))
+            .order_by(CitizenVersion.citizen_id)
+        )
+    )
+
+
+def load_timelines(
+    session: Session,
+    *,
+    delivery: int | None = None,
+    municipality: str | None = None,
+    citizens: CitizenRange | None = None,
 ) -> Iterator[CitizenTimeline]:
     """Every citizen's timeline as known after `delivery` (default: the latest), in citizen order;
-    with `municipality`, only citizens who ever lived there (by what was known then).
+    with `municipality`, only citizens who ever lived there (by what was known then); with
+    `citizens`, only those in that range of ids.
 
     One query per table, no per-citizen query. While history is shallow (typically: one snapshot
     per citizen) whole tables are read and superseded rows dropped in Python, which is much faster
     than a join; with deeper history, or for one municipality, each table is joined on the versions.
     """
     with collector_paused():
-        timelines = _timelines(session, delivery, municipality)
+        timelines = _timelines(session, delivery, municipality, citizens)
     yield from timelines
 
 
@@ -226,14 +248,31 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _timelines(session: Session, delivery: int | None, municipality: str | None) -> list[CitizenTimeline]:
-    connection = session.connection()
-    versions = [known_after(delivery)]
+def _versions(
+    delivery: int | None, municipality: str | None, citizens: CitizenRange | None
+) -> list[ColumnElement[bool]]:
+    """The conditions that select the citizen versions to read."""
+    versions = [known_after(delivery), *_in_range(CitizenVersion.citizen_id, citizens)]
     if municipality is not None:
         lived_there = select(ResidenceRow.delivery_id, ResidenceRow.citizen_id).where(
             ResidenceRow.municipality == municipality
         )
         versions.append(tuple_(CitizenVersion.delivery_id, CitizenVersion.citizen_id).in_(lived_there))
+    return versions
+
+
+def _in_range(column: Any, citizens: CitizenRange | None) -> list[ColumnElement[bool]]:
+    if citizens is None:
+        return []
+    first, after = citizens
+    return [column >= first] if after is None else [column >= first, column < after]
+
+
+def _timelines(
+    session: Session, delivery: int | None, municipality: str | None, citizens: CitizenRange | None
+) -> list[CitizenTimeline]:
+    connection = session.connection()
+    versions = _versions(delivery, municipality, citizens)
     people = connection.execute(
         select(
             CitizenVersion.citizen_id,
@@ -244,9 +283,9 @@ def _timelines(session: Session, delivery: int | None, municipality: str | None)
         .where(*versions)
         .order_by(CitizenVersion.citizen_id)
     ).all()
-    join = municipality is not None or _history_is_deep(session, delivery, len(people))
+    join = municipality is not None or _history_is_deep(session, delivery, citizens, len(people))
     streams = [
-        (field, _groups(connection, kind, versions if join else None, delivery))
+        (field, _groups(connection, kind, versions if join else None, delivery, citizens))
         for field, kind in KINDS.items()
     ]
     heads = [next(groups, None) for _, groups in streams]
@@ -268,15 +307,25 @@ def _timelines(session: Session, delivery: int | None, municipality: str | None)
     return timelines
 
 
-def _history_is_deep(session: Session, delivery: int | None, current: int) -> bool:
-    query = select(func.coalesce(func.sum(Delivery.citizens), 0))
+def _history_is_deep(
+    session: Session, delivery: int | None, citizens: CitizenRange | None, current: int
+) -> bool:
+    query = (
+        select(func.count())
+        .select_from(CitizenVersion)
+        .where(*_in_range(CitizenVersion.citizen_id, citizens))
+    )
     if delivery is not None:
-        query = query.where(Delivery.id <= delivery)
+        query = query.where(CitizenVersion.delivery_id <= delivery)
     return (session.scalar(query) or 0) > SHALLOW * current
 
 
 def _groups(
-    connection: Connection, kind: _Kind, versions: list[ColumnElement[bool]] | None, delivery: int | None
+    connection: Connection,
+    kind: _Kind,
+    versions: list[ColumnElement[bool]] | None,
+    delivery: int | None,
+    citizens: CitizenRange | None,
 ) -> Iterator[tuple[str, int, tuple[Record, ...]]]:
     """A timeline table's records as (citizen, version, records) in citizen order, the records of
     a version in the order they were delivered. `versions`: only the citizen versions these
@@ -293,8 +342,10 @@ def _groups(
                 CitizenVersion.citizen_id == table.citizen_id,
             ),
         ).where(*versions)
-    elif delivery is not None:
-        query = query.where(table.delivery_id <= delivery)
+    else:
+        query = query.where(*_in_range(table.citizen_id, citizens))
+        if delivery is not None:
+            query = query.where(table.delivery_id <= delivery)
     build = kind.builder()
     for (citizen_id, version), rows in groupby(connection.execute(query).all(), key=itemgetter(0, 1)):
         yield citizen_id, version, tuple(build(a, b, c) for _, _, a, b, c in rows)

@@ -95,7 +95,7 @@ def _version_key(table: str) -> tuple[ForeignKeyConstraint, Index]:
             ["citizen_versions.delivery_id", "citizen_versions.citizen_id"],
             name=f"fk_{table}_citizen_versions",
         ),
-        Index(f"ix_{table}_version", "delivery_id", "citizen_id"),
+        Index(f"ix_{table}_citizen", "citizen_id", "delivery_id"),
     )
 
 

@@ -7,8 +7,7 @@ fields, so a typo in a citizen file is an error that names the field, never a si
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -24,6 +23,7 @@ from models.codes import (
     VisitationGroup,
 )
 
+T = TypeVar("T")
 MUNICIPALITY_PATTERN = r"^\d{3}$"
 MARKING_PATTERN = r"^[a-z][a-z_]{0,39}$"
 
@@ -44,8 +44,26 @@ CitizenId = Annotated[str, AfterValidator(_citizen_id)]
 MunicipalityCode = Annotated[str, Field(pattern=MUNICIPALITY_PATTERN)]
 
 
+class _computed_once(Generic[T]):  # noqa: N801 - used as a decorator, like functools.cached_property
+    """A property computed on first use and kept in the record (frozen: it never changes). Like
+    `functools.cached_property`, without the lock Python 3.11 takes on every first use — spans are
+    asked of hundreds of thousands of records in a run."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, record: Any, owner: type | None = None) -> T:
+        if record is None:
+            return self  # type: ignore[return-value]
+        value = record.__dict__[self.name] = self.compute(record)
+        return value
+
+
 class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, ignored_types=(_computed_once,)
+    )
 
 
 class Period(Record):
@@ -60,7 +78,7 @@ class Period(Record):
             raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
         return self
 
-    @cached_property
+    @_computed_once
     def span(self) -> Span:
         return closed(self.start, self.end)
 

@@ -80,13 +80,10 @@ def main() -> None:
         started = time.perf_counter()
         outcome = nightly_run(engine, as_of=date(2018, 3, 2), workers=args.workers)
         elapsed = time.perf_counter() - started
-        evaluated = sum(
-            len({r["citizen_id"] for r in result.rows if r["citizen_id"]}) for result in outcome.results
-        )
         own, children = peak_memory_mb()
         print(
             f"nightly run ({args.workers} workers): {elapsed:.2f} s for {citizens:,} citizens "
-            f"({evaluated:,} municipality evaluations) = {citizens / elapsed:,.0f} citizens/s end to end"
+            f"({outcome.decisions:,} decisions stored) = {citizens / elapsed:,.0f} citizens/s end to end"
         )
         print(f"ratio run / floor: {elapsed / floor:.2f}")
         print(f"peak memory: {own:,.0f} MB (main process), {children:,.0f} MB (largest worker)")

@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 
 from engine.pack import get_pack
-from engine.programmes.fsm1 import evaluate_municipality
+from engine.programmes import evaluate_municipality
 from engine.runner import Runner
 from models.domain import CitizenTimeline, Grant
 

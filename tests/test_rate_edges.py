@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.pack import get_pack
-from engine.programmes.fsm1 import evaluate_municipality
+from engine.programmes import evaluate_municipality
 from engine.programmes.fsm1_rates import split_grant
 from engine.runner import Runner
 from engine.synthetic import AALBORG_EXITS, municipality

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from engine import results
+from engine import batch, results
 from engine.cli import app
 from engine.importing import import_folder
 from engine.run import RunRefused, nightly_run, run_lock
@@ -67,14 +67,21 @@ def test_a_run_stores_its_record_decisions_and_status(aalborg: Engine):
     assert run.decisions == len(decisions_of(aalborg, run.id))
 
 
-def test_running_again_on_the_same_inputs_gives_identical_results(aalborg: Engine):
-    first = nightly_run(aalborg, as_of=STATUS_DAY).run_id
-    second = nightly_run(aalborg, as_of=STATUS_DAY, workers=2).run_id
-    assert decisions_of(aalborg, first) == decisions_of(aalborg, second)
-    with Session(aalborg) as session:
+def test_running_again_on_the_same_inputs_gives_identical_results_in_one_process_or_several(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    citizens = write_delivery(tmp_path / "delivery", list(municipalities(1200, 4)))
+    import_folder(engine, tmp_path / "delivery", report_dir=tmp_path / "report")
+    monkeypatch.setattr(batch, "CHUNK", 100)  # 15 chunks of citizens: the worker pool really runs
+    first = nightly_run(engine, as_of=STATUS_DAY).run_id
+    second = nightly_run(engine, as_of=STATUS_DAY, workers=2).run_id
+    assert decisions_of(engine, first) == decisions_of(engine, second)
+    with Session(engine) as session:
         one, two = results.get_run(session, first), results.get_run(session, second)
         assert results.statuses(session, one) == results.statuses(session, two)
+        assert len(results.statuses(session, one)) == 4
         assert results.diff(session, one, two) == []
+        assert one.citizens == two.citizens == citizens and one.decisions == two.decisions > 2 * 1200
 
 
 def test_a_second_run_started_while_one_holds_the_lock_is_refused_with_a_clear_message(aalborg: Engine):

@@ -2,13 +2,19 @@
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TypeVar
 
 from models.domain import CitizenTimeline, Period
 
+P = TypeVar("P", bound=Period)
 
-def covering(periods: Iterable[Period], day: date) -> Period | None:
+
+def covering(periods: Iterable[P], day: date) -> P | None:
     """The period covering `day` (timelines have no overlapping periods of one kind)."""
-    return next((p for p in periods if p.covers(day)), None)
+    for period in periods:
+        if period.start <= day and (period.end is None or day <= period.end):
+            return period
+    return None
 
 
 def alive_on(timeline: CitizenTimeline, day: date) -> bool:
@@ -17,7 +23,8 @@ def alive_on(timeline: CitizenTimeline, day: date) -> bool:
 
 
 def lives_in(timeline: CitizenTimeline, municipality: str, day: date) -> bool:
-    return any(r.municipality == municipality and r.covers(day) for r in timeline.residence)
+    period = covering(timeline.residence, day)
+    return period is not None and period.municipality == municipality
 
 
 def support_on(timeline: CitizenTimeline, day: date) -> str | None:

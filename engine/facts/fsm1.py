@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from engine.facts.common import alive_on, lives_in, match_on, support_on
@@ -18,8 +19,10 @@ from models.codes import Programme
 from models.domain import CitizenTimeline
 
 ONE_DAY = timedelta(days=1)
+INTEGRATION = Programme.integrationsprogram
 
 
+@cache
 def lookback_window(cutoff: date, years: int) -> Span:
     """W = [D − years, D], inclusive; 29 February becomes 28 February."""
     return Span(same_day_years_earlier(cutoff, years), cutoff)
@@ -31,11 +34,13 @@ def membership_facts(
     """The facts of the FSM1 membership rules, for one citizen and municipality at the cut-off date."""
     cutoff: date = params["cutoff_date"]
     window = lookback_window(cutoff, params["lookback_years"])
-    lookback_codes = set(params["lookback_support"])
-    supported = [s.span for s in timeline.support if s.support.value in lookback_codes]
+    codes = params["lookback_support"]
+    supported = [s.span for s in timeline.support if s.support in codes]
     longest = longest_uncovered(supported, window)
-    integration = clipped(
-        (p.span for p in timeline.programmes if p.programme is Programme.integrationsprogram), window
+    integration = (
+        clipped((p.span for p in timeline.programmes if p.programme is INTEGRATION), window)
+        if timeline.programmes
+        else []
     )
     return {
         "resident_on_cutoff": lives_in(timeline, municipality, cutoff),
@@ -87,5 +92,4 @@ def active_spans(
         last = min(last, away - ONE_DAY)
     if last < cutoff:
         return []
-    codes = set(current_support)
-    return clipped((s.span for s in timeline.support if s.support.value in codes), Span(cutoff, last))
+    return clipped((s.span for s in timeline.support if s.support in current_support), Span(cutoff, last))

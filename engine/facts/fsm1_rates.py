@@ -11,11 +11,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from engine.facts.fsm1 import active_spans
-from engine.periods import FOREVER, Span, clipped, covered_days, months_inside
+from engine.periods import FOREVER, Span, clipped, covered_days, covers, months_inside
 from models.codes import GrantProgramme
 from models.domain import CitizenTimeline
 
 ONE_DAY = timedelta(days=1)
+FSM1 = GrantProgramme.fsm1
+EFFORT_GROUP = "1"
+"""The effort group (indsatsgruppen): a code of the FSM1 visitation code list, not a threshold."""
 
 
 @dataclass(frozen=True)
@@ -45,20 +48,15 @@ def progress(
     timeline: CitizenTimeline, away: date | None, cutoff: date, params: Mapping[str, Any]
 ) -> Progress:
     """`away`: the member's first day away from the municipality after the cut-off date (or None)."""
-    visits = sorted(
-        (v.day, v.group.value) for v in timeline.visitations if v.programme is GrantProgramme.fsm1
-    )
-    counting = set(params["company_directed_activities"])
+    visits = sorted((v.day, v.group.value) for v in timeline.visitations if v.programme is FSM1)
+    counting = params["company_directed_activities"]
+    activity = [a.span for a in timeline.activities if a.activity in counting]
     return Progress(
         citizen_id=timeline.citizen_id,
         active=tuple(active_spans(timeline, away, cutoff, params["current_support"])),
         visit_days=tuple(day for day, _ in visits),
         visit_groups=tuple(group for _, group in visits),
-        activity=tuple(
-            clipped(
-                (a.span for a in timeline.activities if a.activity.value in counting), Span(cutoff, FOREVER)
-            )
-        ),
+        activity=tuple(clipped(activity, Span(cutoff, FOREVER))) if activity else (),
     )
 
 
@@ -74,12 +72,25 @@ def must_be_visitated(member: Progress, population: str, cutoff: date) -> list[S
     return clipped(required, Span(cutoff, member.first_visit - ONE_DAY))
 
 
+Blocking = Sequence[tuple[str, list[Span]]]
+"""Each member (id) with the days on which they hold rate 2 back (`must_be_visitated`)."""
+
+
+def blocking(members: Iterable[Progress], population: str, cutoff: date) -> Blocking:
+    return [(m.citizen_id, must_be_visitated(m, population, cutoff)) for m in members]
+
+
 def rate2_days(
-    members: Sequence[Progress], project: Span, period_end: date, population: str, cutoff: date
+    members: Sequence[Progress],
+    blocked: Blocking,
+    project: Span,
+    period_end: date,
+    population: str,
+    cutoff: date,
 ) -> list[dict[str, Any]]:
     """Candidate days for rate 2: the project's first day, each day after someone stops blocking, and the
     period's end; with how many members must be visitated and how many are not, on each."""
-    blocking = [span for member in members for span in must_be_visitated(member, population, cutoff)]
+    blocking = [span for _, spans in blocked for span in spans]
     required = [
         span
         for member in members
@@ -101,13 +112,9 @@ def rate2_days(
     ]
 
 
-def blocking_on(members: Iterable[Progress], day: date, population: str, cutoff: date) -> list[str]:
+def blocking_on(blocked: Blocking, day: date) -> list[str]:
     """The members (ids) who still hold rate 2 back on `day`."""
-    return [
-        m.citizen_id
-        for m in members
-        if any(s.first <= day <= s.last for s in must_be_visitated(m, population, cutoff))
-    ]
+    return [citizen for citizen, spans in blocked if covers(spans, day)]
 
 
 def _covering_counter(spans: Sequence[Span]) -> Callable[[date], int]:
@@ -121,19 +128,23 @@ def rate3_months(
     members: Sequence[Progress], project: Span, as_of: date, min_activity_days: int
 ) -> list[dict[str, Any]]:
     """One fact per calendar month wholly inside the project and ended by `as_of`: E(M) and A(M)."""
-    facts = []
-    for month in months_inside(project):
-        if month.last > as_of:
-            break
-        effort = [m for m in members if m.group_on(month.last) == "1" and m.active_in(month)]
-        in_activity = [m for m in effort if covered_days(m.activity, month) >= min_activity_days]
-        facts.append(
-            {
-                "idx": month.first.year * 12 + month.first.month,
-                "month": month.first.strftime("%Y-%m"),
-                "last_day": month.last,
-                "effort_group": len(effort),
-                "in_activity": len(in_activity),
-            }
-        )
-    return facts
+    months = [month for month in months_inside(project) if month.last <= as_of]
+    effort, in_activity = [0] * len(months), [0] * len(months)
+    for member in members:
+        if EFFORT_GROUP not in member.visit_groups:
+            continue  # never in the effort group
+        for i, month in enumerate(months):
+            if member.group_on(month.last) == EFFORT_GROUP and member.active_in(month):
+                effort[i] += 1
+                if member.activity and covered_days(member.activity, month) >= min_activity_days:
+                    in_activity[i] += 1
+    return [
+        {
+            "idx": month.first.year * 12 + month.first.month,
+            "month": month.first.strftime("%Y-%m"),
+            "last_day": month.last,
+            "effort_group": effort[i],
+            "in_activity": in_activity[i],
+        }
+        for i, month in enumerate(months)
+    ]

@@ -3,8 +3,11 @@ that evaluates a municipality's project with it — the target group, each membe
 monthly results and the rates — by asking the pack's rules (durable-rules) about facts derived by
 `engine/facts/<programme>.py`.
 
-A programme module provides the functions of `Programme`; the nightly run, `fsm evaluate`, the
-simulation and the web UI only ever call them through `programme_of(pack)`.
+A programme module provides the functions of `Programme`, in two steps so that a national run can
+spread the citizens over processes: `evaluate_citizen` decides on one citizen in one municipality
+and returns what the municipality's totals need of them (their *contribution*); `conclude` turns
+the contributions of every citizen of a municipality into its status and rate decisions.
+`evaluate_municipality` does both for a municipality in memory (a simulation, a test, a replay).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,11 +17,47 @@ from importlib import import_module
 from typing import Any, Protocol, cast
 
 from engine.decide import Evaluation
-from engine.pack import Pack
-from engine.runner import Runner
+from engine.pack import Pack, Parameters
+from engine.runner import Runner, runner
 from models.domain import CitizenTimeline, Grant, GrantYear
 from models.status import MunicipalityStatus
 from models.trace import Decision
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """Everything fixed while one municipality's project is evaluated: the pack, the grant, the
+    as-of date and the parameter values in force (for the target group, and for the rates)."""
+
+    pack: Pack
+    grant: Grant
+    as_of: date
+    grant_years: tuple[GrantYear, ...]
+    membership_params: Parameters
+    rate_params: Parameters
+    engine: Runner | None = None
+    """None: the process's own runner (a worker process makes its own)."""
+
+    @property
+    def code(self) -> str:
+        return self.grant.municipality
+
+    def runner(self) -> Runner:
+        return self.engine or runner()
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenOutcome:
+    evaluations: list[Evaluation]
+    """The citizen's decisions in the municipality (membership; a member's status)."""
+    contribution: Any
+    """What the municipality's conclusion needs of this citizen (the programme's own, picklable)."""
+
+
+@dataclass(frozen=True)
+class Concluded:
+    status: MunicipalityStatus
+    rates: list[Decision]
 
 
 @dataclass(frozen=True)
@@ -34,19 +73,26 @@ class MunicipalityResult:
 
 
 class Programme(Protocol):
-    def evaluate_municipality(
+    def prepare(
         self,
         pack: Pack,
         grant: Grant,
-        timelines: Iterable[CitizenTimeline],
         as_of: date,
         *,
         grant_years: Sequence[GrantYear] = (),
         overrides: Mapping[str, Any] | None = None,
         engine: Runner | None = None,
-        advance: Callable[[int], None] | None = None,
-    ) -> MunicipalityResult:
-        """Evaluate every citizen who ever lived in the municipality; `advance(n)` reports progress."""
+    ) -> Municipality:
+        """The parameters in force and everything else fixed for the municipality's evaluation."""
+        ...
+
+    def evaluate_citizen(self, place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
+        """One citizen who ever lived in the municipality: their decisions and contribution."""
+        ...
+
+    def conclude(self, place: Municipality, contributions: Sequence[Any]) -> Concluded:
+        """The municipality's status and rate decisions from every citizen's contribution, in
+        citizen order."""
         ...
 
     def decide_citizen(
@@ -66,3 +112,31 @@ class Programme(Protocol):
 def programme_of(pack: Pack) -> Programme:
     """The module that evaluates municipalities with this pack."""
     return cast(Programme, import_module(f"engine.programmes.{pack.programme}"))
+
+
+def evaluate_municipality(
+    pack: Pack,
+    grant: Grant,
+    timelines: Iterable[CitizenTimeline],
+    as_of: date,
+    *,
+    grant_years: Sequence[GrantYear] = (),
+    overrides: Mapping[str, Any] | None = None,
+    engine: Runner | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> MunicipalityResult:
+    """Evaluate every citizen who ever lived in the municipality, in memory; `advance(n)` reports progress."""
+    programme = programme_of(pack)
+    place = programme.prepare(pack, grant, as_of, grant_years=grant_years, overrides=overrides, engine=engine)
+    evaluations: list[Evaluation] = []
+    contributions = []
+    for timeline in timelines:
+        outcome = programme.evaluate_citizen(place, timeline)
+        evaluations.extend(outcome.evaluations)
+        contributions.append(outcome.contribution)
+        if advance:
+            advance(1)
+    concluded = programme.conclude(place, contributions)
+    return MunicipalityResult(
+        concluded.status, evaluations, concluded.rates, place.membership_params, place.rate_params
+    )

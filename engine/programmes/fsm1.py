@@ -3,16 +3,16 @@ at the cut-off date, each member's status, the visitation distribution, rates 1â
 effort-group shares. Rates are in engine/programmes/fsm1_rates.py; facts in engine/facts/fsm1*.py."""
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from engine.decide import Evaluation, evaluate_facts, trace
+from engine.decide import Evaluation, compiled, evaluate_facts, trace
 from engine.facts.fsm1 import first_day_away, membership_facts, status_facts
 from engine.facts.fsm1_rates import Progress, progress
 from engine.pack import Pack, PackError, Parameters
-from engine.programmes import MunicipalityResult
+from engine.programmes import CitizenOutcome, Concluded, Municipality
 from engine.programmes.fsm1_rates import rate1, rate2, rate3, split_grant
 from engine.runner import Runner
 from models.codes import GrantProgramme
@@ -21,6 +21,7 @@ from models.status import MunicipalityStatus
 from models.trace import Decision
 
 VISITATION_KEYS = ("1", "2", "3", "udskudt", "mangler")
+FSM1 = GrantProgramme.fsm1
 
 
 def cutoff_date(
@@ -84,83 +85,81 @@ def decide_citizen(
 EXIT_BY_FAILED_RULE = {"fsm1.status.alive": "doed", "fsm1.status.stayed_in_municipality": "fraflyttet"}
 
 
-def exit_status(evaluation: Evaluation, params: Mapping[str, Any]) -> str | None:
-    """The exit status (SPEC section 4) named by the first failing status rule; None when active."""
-    for rule in evaluation.failed_rules:
+def exit_status(verdicts: Mapping[str, bool], support: str | None, params: Mapping[str, Any]) -> str | None:
+    """The exit status (SPEC section 4) named by the first failing status rule; None when active.
+    `support` is the support code on the day."""
+    for rule, passed in verdicts.items():
+        if passed:
+            continue
         if rule in EXIT_BY_FAILED_RULE:
             return EXIT_BY_FAILED_RULE[rule]
-        support = evaluation.facts["support_on_day"]
         return "ingen_registrering" if support is None else params["exit_status_names"].get(support, support)
     return None
 
 
-def evaluate_status(
-    timeline: CitizenTimeline,
-    municipality: str,
-    pack: Pack,
-    params: Parameters,
-    day: date,
-    away: date | None,
-    engine: Runner | None = None,
-) -> Evaluation:
-    """Is a member still active on `day`; if not, their exit status (in `detail`). `away` is the
-    member's first day away from the municipality after the cut-off date (facts.fsm1.first_day_away)."""
-    facts = status_facts(timeline, away, day)
-    found = evaluate_facts(
-        pack,
-        "fsm1.status",
-        facts,
-        params,
-        subject=timeline.citizen_id,
-        municipality=municipality,
-        day=day,
-        engine=engine,
-    )
-    return Evaluation(**{**found.__dict__, "detail": {"exit_status": exit_status(found, params)}})
-
-
-def evaluate_municipality(
+def prepare(
     pack: Pack,
     grant: Grant,
-    timelines: Iterable[CitizenTimeline],
     as_of: date,
     *,
     grant_years: Sequence[GrantYear] = (),
     overrides: Mapping[str, Any] | None = None,
     engine: Runner | None = None,
-    advance: Callable[[int], None] | None = None,
-) -> MunicipalityResult:
-    """Evaluate every citizen who ever lived in the municipality; `advance(n)` reports progress.
-    FSM1 pays its grant in rates, not by year: `grant_years` are not used."""
-    k = grant.municipality
-    params = membership_parameters(pack, k, None, overrides)
+) -> Municipality:
+    """Membership parameters are read at the cut-off date D, rate parameters at the as-of date.
+    FSM1 pays its grant in rates, not by year: `grant_years` are kept but not used."""
+    params = membership_parameters(pack, grant.municipality, None, overrides)
+    rate_params = pack.parameters_at(
+        as_of, grant.municipality, {**(overrides or {}), "cutoff_date": params["cutoff_date"]}
+    )
+    return Municipality(pack, grant, as_of, tuple(grant_years), params, rate_params, engine)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What the municipality's status and rates need of one citizen."""
+
+    member: Progress | None
+    """A member's progress (visitations, activity, active days); None for a non-member."""
+    exit_status: str | None = None
+    group: str | None = None
+    """A member's visitation group on the as-of date (`mangler`: none yet)."""
+    outside_with_effort: bool = False
+    """A non-member with FSM1 visitations or activities (counted in a warning)."""
+
+
+def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
+    """Membership at the cut-off date; for a member, the status on the as-of date and their progress."""
+    k, pack, params, as_of = place.code, place.pack, place.membership_params, place.as_of
+    engine = place.runner()
     cutoff = params["cutoff_date"]
-    rate_params = pack.parameters_at(as_of, k, {**(overrides or {}), "cutoff_date": cutoff})
-    evaluations: list[Evaluation] = []
-    members: list[Progress] = []
-    exits: Counter[str] = Counter()
-    visitation: Counter[str] = Counter({key: 0 for key in VISITATION_KEYS})
-    outside = 0
-    for timeline in timelines:
-        membership = evaluate_membership(timeline, k, pack, params, engine)
-        evaluations.append(membership)
-        if not membership.passed:
-            outside += bool(
-                timeline.activities or any(v.programme is GrantProgramme.fsm1 for v in timeline.visitations)
-            )
-        else:
-            away = first_day_away(timeline, k, cutoff)
-            status = evaluate_status(timeline, k, pack, params, as_of, away, engine)
-            member = progress(timeline, away, cutoff, rate_params)
-            members.append(member)
-            group = member.group_on(as_of) or "mangler"
-            evaluations.append(replace(status, detail={**status.detail, "group": group}))
-            if status.passed:
-                visitation[group] += 1
-            else:
-                exits[status.detail["exit_status"]] += 1
-        if advance:
-            advance(1)
+    citizen = timeline.citizen_id
+    facts = membership_facts(timeline, k, params)
+    verdicts = engine.decide_each(compiled(pack, "fsm1.membership", params, cutoff), facts)
+    membership = Evaluation("fsm1.membership", citizen, k, cutoff, facts, verdicts)
+    if not all(verdicts.values()):
+        outside = bool(timeline.activities) or any(v.programme is FSM1 for v in timeline.visitations)
+        return CitizenOutcome([membership], Contribution(None, outside_with_effort=outside))
+    away = first_day_away(timeline, k, cutoff)
+    facts = status_facts(timeline, away, as_of)
+    verdicts = engine.decide_each(compiled(pack, "fsm1.status", params, as_of), facts)
+    member = progress(timeline, away, cutoff, place.rate_params)
+    group = member.group_on(as_of) or "mangler"
+    gone = exit_status(verdicts, facts["support_on_day"], params)
+    detail = {"exit_status": gone, "group": group}
+    status = Evaluation("fsm1.status", citizen, k, as_of, facts, verdicts, detail)
+    return CitizenOutcome([membership, status], Contribution(member, gone, group))
+
+
+def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:
+    """The status (members, exits, visitation), rates 1â€“3 and the months, from every citizen's contribution."""
+    pack, grant, as_of, rate_params = place.pack, place.grant, place.as_of, place.rate_params
+    engine = place.runner()
+    members = [c.member for c in contributions if c.member is not None]
+    exits = Counter(c.exit_status for c in contributions if c.exit_status is not None)
+    visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
+    visitation.update(c.group for c in contributions if c.member is not None and c.exit_status is None)
+    outside = sum(c.outside_with_effort for c in contributions)
     amounts = split_grant(grant.amount, rate_params)
     result1, decision1 = rate1(pack, grant, as_of, rate_params, amounts[0], engine)
     result2, decision2 = rate2(pack, members, grant, as_of, rate_params, amounts[1], engine)
@@ -171,7 +170,7 @@ def evaluate_municipality(
             f"{outside} citizens outside the target group have FSM1 visitations or activities; every rate ignores them"
         )
     status = MunicipalityStatus(
-        municipality=k,
+        municipality=place.code,
         programme=pack.programme,
         as_of=as_of,
         grant=grant.amount,
@@ -183,4 +182,4 @@ def evaluate_municipality(
         months=months,
         warnings=warnings,
     )
-    return MunicipalityResult(status, evaluations, [decision1, decision2, decision3], params, rate_params)
+    return Concluded(status, [decision1, decision2, decision3])

@@ -10,7 +10,7 @@ from math import ceil
 from typing import Any
 
 from engine.decide import evaluate_all, evaluate_facts, outcome, trace
-from engine.facts.fsm1_rates import Progress, blocking_on, rate2_days, rate3_months
+from engine.facts.fsm1_rates import Progress, blocking, blocking_on, rate2_days, rate3_months
 from engine.pack import Pack, Parameters
 from engine.payout import money, priced
 from engine.runner import Firing, Runner
@@ -70,8 +70,9 @@ def rate2(
     spec = pack.decision("fsm1.rate2")
     cutoff, population = params["cutoff_date"], params["rate2_population"]
     period_end = min(as_of, grant.project_end)
+    holding = blocking(members, population, cutoff)
     facts = (
-        rate2_days(members, grant.project, period_end, population, cutoff)
+        rate2_days(members, holding, grant.project, period_end, population, cutoff)
         if period_end >= grant.project_start
         else []
     )
@@ -91,7 +92,7 @@ def rate2(
     triggered_on = facts[first]["day"] if first is not None else None
     blocked = None
     if triggered_on is None:
-        waiting = blocking_on(members, period_end, population, cutoff) if facts else []
+        waiting = blocking_on(holding, period_end) if facts else []
         blocked = {"day": period_end.isoformat(), "not_visitated": len(waiting), "citizens": waiting}
         if not facts:
             blocked["reason"] = f"the project starts on {grant.project_start}"

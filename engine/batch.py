@@ -1,0 +1,245 @@
+"""Evaluating every municipality with a grant over the data as known after one delivery, in parallel.
+
+Two steps, so that a national population spreads over the machine's cores and never has to be held
+in memory at once:
+
+1. **Citizens** (map): the citizens are cut into chunks of consecutive ids; a worker process reads a
+   chunk's timelines from the database itself and decides on each citizen in each municipality
+   with a grant they ever lived in (`Programme.evaluate_citizen`). It sends back the decisions as
+   table rows, ready to store, and each citizen's contribution to the municipality's totals.
+2. **Municipalities** (reduce): each municipality's contributions, in citizen order, become its
+   status and rate decisions (`Programme.conclude`).
+
+Results come back in a fixed order (chunks by citizen id; municipalities largest first, ties by
+code), so the same inputs are stored the same way every time. With one worker, all of it runs in
+the calling process, chunk after chunk.
+"""
+
+import multiprocessing
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic_core import to_json, to_jsonable_python
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from engine.decide import Evaluation
+from engine.pack import Pack
+from engine.programmes import Municipality, Programme, programme_of
+from engine.store import CitizenRange, known_citizens, load_timelines
+from models.domain import Grant, GrantYear
+from models.status import MunicipalityStatus
+from models.trace import Decision
+
+CHUNK = 5000
+"""Citizens per chunk: small enough to keep every worker busy to the end and the memory flat."""
+
+DECISION_COLUMNS = (
+    "municipality",
+    "citizen_id",
+    "decision",
+    "day",
+    "outcome",
+    "value",
+    "group",
+    "verdicts",
+    "facts",
+    "trace",
+)
+"""The columns of a `decisions` row as a run writes it (besides its run id): dates as ISO text and
+JSON already encoded, so that storing is a bulk insert of plain values."""
+Row = tuple[Any, ...]
+
+
+def _json(value: Any) -> str:
+    return to_json(value).decode()
+
+
+def evaluation_row(evaluation: Evaluation) -> Row:
+    """A citizen's decision as a `decisions` row: facts and the engine's verdicts (the trace is
+    rebuilt from them and the run's pack when it is read)."""
+    detail = evaluation.detail
+    return (
+        evaluation.municipality,
+        evaluation.subject,
+        evaluation.decision,
+        evaluation.day.isoformat(),
+        evaluation.passed,
+        detail.get("exit_status"),
+        detail.get("group"),
+        _json(dict(evaluation.verdicts)),
+        _json(evaluation.facts),
+        None,
+    )
+
+
+def rate_row(decision: Decision) -> Row:
+    """A rate decision as a `decisions` row, with its whole trace."""
+    return (
+        decision.municipality,
+        None,
+        decision.decision,
+        decision.decided_on.isoformat(),
+        decision.outcome,
+        decision.decided_on.isoformat() if decision.outcome else None,
+        None,
+        "{}",
+        _json(decision.detail),
+        _json([entry.model_dump() for entry in decision.trace]),
+    )
+
+
+@dataclass(frozen=True)
+class Citizens:
+    """A chunk of citizens done: their decisions as rows, and how many citizens it held."""
+
+    rows: list[Row]
+    citizens: int
+
+
+@dataclass(frozen=True)
+class Concluded:
+    """A municipality done: its status, its rate decisions as rows, the parameter values it used."""
+
+    status: MunicipalityStatus
+    rows: list[Row]
+    membership_params: dict[str, Any]
+    rate_params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    rows: list[Row]
+    contributions: dict[str, list[Any]]
+    citizens: int
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What every worker needs: set by the parent before it forks, never changed after."""
+
+    engine: Engine
+    programme: Programme
+    places: Mapping[str, Municipality]
+    delivery: int | None
+    municipality: str | None
+
+
+_WORK: list[_Work] = []
+
+
+def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
+    work = _WORK[0]
+    with Session(work.engine) as session:
+        timelines = list(
+            load_timelines(session, delivery=work.delivery, municipality=work.municipality, citizens=citizens)
+        )
+    rows: list[Row] = []
+    contributions: dict[str, list[Any]] = defaultdict(list)
+    for timeline in timelines:
+        for code in sorted({r.municipality for r in timeline.residence}):
+            place = work.places.get(code)
+            if place is not None:
+                outcome = work.programme.evaluate_citizen(place, timeline)
+                rows.extend(evaluation_row(e) for e in outcome.evaluations)
+                contributions[code].append(outcome.contribution)
+    return _Chunk(rows, dict(contributions), len(timelines))
+
+
+def _conclude(task: tuple[str, list[Any]]) -> Concluded:
+    code, contributions = task
+    work = _WORK[0]
+    place = work.places[code]
+    concluded = work.programme.conclude(place, contributions)
+    return Concluded(
+        concluded.status,
+        [rate_row(d) for d in concluded.rates],
+        to_jsonable_python(dict(place.membership_params)),
+        to_jsonable_python(dict(place.rate_params)),
+    )
+
+
+def _fresh_connections() -> None:
+    """In a new worker: connections of its own (never the parent's, which it inherited by fork)."""
+    _WORK[0].engine.dispose(close=False)
+
+
+def chunks(ids: Sequence[str], size: int) -> list[CitizenRange]:
+    """Consecutive ranges of `size` citizens (the last one open-ended) covering every id."""
+    starts = ids[::size]
+    return [(first, starts[i + 1] if i + 1 < len(starts) else None) for i, first in enumerate(starts)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run's work: the municipalities to evaluate and the chunks of citizens to read."""
+
+    work: _Work
+    chunks: list[CitizenRange]
+    citizens: int
+
+
+def plan_run(
+    engine: Engine,
+    pack: Pack,
+    grants: Sequence[Grant],
+    as_of: date,
+    *,
+    delivery: int | None,
+    grant_years: Sequence[GrantYear] = (),
+    municipality: str | None = None,
+) -> Plan:
+    """Every municipality with a grant (or only `municipality`, and the citizens who ever lived
+    there), over the data as known after `delivery`."""
+    programme = programme_of(pack)
+    years: dict[str, list[GrantYear]] = defaultdict(list)
+    for year in grant_years:
+        years[year.municipality].append(year)
+    places = {
+        g.municipality: programme.prepare(pack, g, as_of, grant_years=years[g.municipality])
+        for g in grants
+        if municipality is None or g.municipality == municipality
+    }
+    with Session(engine) as session:
+        ids = known_citizens(session, delivery=delivery, municipality=municipality)
+    return Plan(_Work(engine, programme, places, delivery, municipality), chunks(ids, CHUNK), len(ids))
+
+
+def evaluate_run(plan: Plan, *, workers: int = 1) -> Iterator[Citizens | Concluded]:
+    """Every chunk of citizens, then every municipality, as they are done (see the module docstring)."""
+    _WORK[:] = [plan.work]
+    contributions: dict[str, list[Any]] = defaultdict(list)
+    try:
+        with _pool(plan.work.engine, workers, len(plan.chunks)) as pool:
+            for chunk in pool.imap(_evaluate_chunk, plan.chunks):
+                for code, found in chunk.contributions.items():
+                    contributions[code].extend(found)
+                yield Citizens(chunk.rows, chunk.citizens)
+            order = sorted(plan.work.places, key=lambda code: (-len(contributions[code]), code))
+            yield from pool.imap(_conclude, [(code, contributions.pop(code, [])) for code in order])
+    finally:
+        _WORK.clear()
+
+
+class _InProcess:
+    """The calling process itself, used like a pool of one worker."""
+
+    imap = staticmethod(map)
+
+    def __enter__(self) -> "_InProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _pool(engine: Engine, workers: int, tasks: int) -> Any:
+    """Forked worker processes, or the calling process when one is enough (or the database is an
+    SQLite database in memory, which no other process can open)."""
+    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    if workers < 2 or tasks < 2 or in_memory:
+        return _InProcess()
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_fresh_connections)
