@@ -51,7 +51,11 @@ class Evaluation:
 def citation(pack: Pack, rule: Rule) -> SourceCitation:
     document = pack.sources[rule.source.ref]
     return SourceCitation.model_construct(
-        document=document.file, title=document.title, quote=rule.source.quote, note=rule.source.note
+        document=document.file,
+        title=document.title,
+        url=document.url,
+        quote=rule.source.quote,
+        note=rule.source.note,
     )
 
 

@@ -103,15 +103,20 @@ class DecisionSpec(Frozen):
     id: str
     label: str
     facts: str
-    outcome: Literal["every_rule_passes", "first_passing_fact", "first_sequence"] = "every_rule_passes"
+    outcome: Literal[
+        "every_rule_passes", "first_passing_fact", "first_passing_fact_per_rule", "first_sequence"
+    ] = "every_rule_passes"
     """every_rule_passes: one fact, decided by all rules; first_passing_fact: the earliest of several
-    facts on which every rule passes; first_sequence: the earliest run found by the sequence rule."""
+    facts on which every rule passes; first_passing_fact_per_rule: for each rule, the earliest fact it
+    passes on (the steps of a ladder); first_sequence: the earliest run found by the sequence rule."""
     rules: tuple[Rule, ...]
 
 
 class SourceDocument(Frozen):
     file: str | None
+    """The document's text in the pack's `sources/` (a quote from it is checked against it)."""
     title: str
+    url: str | None = None
 
 
 class DatedValue(Frozen):
@@ -165,6 +170,15 @@ class Pack(Frozen):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+    def change_days(self, first: date, last: date, municipality: str | None = None) -> list[date]:
+        """The days in (first, last] on which a parameter takes a new value or a rule starts to apply:
+        between two of them, the pack reads the same."""
+        days = {rule.applies_from for rule in self.rules()}
+        for parameter in self.parameters.values():
+            dated = (*parameter.values, *parameter.by_municipality.get(municipality or "", ()))
+            days.update(value.start for value in dated)
+        return sorted(day for day in days if first < day <= last)
 
     def parameters_at(
         self, day: date, municipality: str | None = None, overrides: Mapping[str, Any] | None = None

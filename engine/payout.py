@@ -1,12 +1,17 @@
-"""Money and rate results shared by every programme: exact kroner, and a rate's decision with its trace."""
+"""Payouts shared by every programme: exact kroner, the rate paid on approval, how many more a
+month needed, and a rate's result with its decision and trace."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import ceil
 from typing import Any
 
-from engine.decide import to_decision
-from engine.pack import Pack
+from engine.decide import evaluate_facts, to_decision, trace
+from engine.pack import Pack, Parameters
+from engine.runner import Firing, Runner
 from models.domain import Grant
 from models.status import RateResult
 from models.trace import Decision, RuleOutcome
@@ -45,3 +50,49 @@ def priced(
         detail={"blocked_by": blocked} if blocked else {},
     )
     return result, decision
+
+
+def approval_rate(
+    pack: Pack,
+    decision_id: str,
+    grant: Grant,
+    as_of: date,
+    params: Parameters,
+    amount: Decimal,
+    engine: Runner | None,
+) -> tuple[RateResult, Decision]:
+    """Rate 1: triggered when the application was approved (on or before the as-of date)."""
+    facts = {"approved_on": grant.approved_on, "as_of": as_of}
+    found = evaluate_facts(
+        pack,
+        decision_id,
+        facts,
+        params,
+        subject=grant.municipality,
+        municipality=grant.municipality,
+        day=as_of,
+        engine=engine,
+    )
+    result = RateResult(
+        rate=1,
+        triggered=found.passed,
+        date=grant.approved_on if found.passed else None,
+        amount=amount,
+        blocked_by=None if found.passed else {"approved_on": grant.approved_on.isoformat()},
+    )
+    return result, trace(pack, found, params)
+
+
+def by_fact(firings: Sequence[Firing]) -> dict[int, dict[str, bool]]:
+    """The engine's verdicts per posted fact (by its key), per rule."""
+    verdicts: dict[int, dict[str, bool]] = defaultdict(dict)
+    for firing in firings:
+        verdicts[firing.keys[0]][firing.rule] = firing.passed
+    return verdicts
+
+
+def needed(effort_group: int, counted: int, share: Decimal) -> int:
+    """How many more of a month's effort group would have made it reach `share`: ceil(E·share) − C, at least 0."""
+    if effort_group == 0:
+        return 0
+    return max(0, ceil(Fraction(share) * effort_group) - counted)

@@ -81,6 +81,28 @@ def longest_uncovered(spans: Iterable[Span], window: Span) -> Span | None:
     return longest
 
 
+def intersection(spans: Iterable[Span], others: Iterable[Span]) -> list[Span]:
+    """The days covered by both, as merged spans."""
+    mine, theirs = merged(spans), merged(others)
+    result: list[Span] = []
+    i = j = 0
+    while i < len(mine) and j < len(theirs):
+        first, last = max(mine[i].first, theirs[j].first), min(mine[i].last, theirs[j].last)
+        if first <= last:
+            result.append(Span(first, last))
+        if mine[i].last < theirs[j].last:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def difference(spans: Iterable[Span], minus: Iterable[Span]) -> list[Span]:
+    """The days of `spans` that `minus` does not cover, as merged spans."""
+    taken = merged(minus)
+    return [run for span in merged(spans) for run in uncovered(taken, span)]
+
+
 def covered_days(spans: Iterable[Span], window: Span) -> int:
     return sum(span.days for span in clipped(spans, window))
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.decide import Evaluation, to_decision, trace
 from engine.pack import Pack, Parameters, pack_from_files
+from engine.programmes import programme_of
 from models.runs import RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 from models.trace import Decision, RuleOutcome
@@ -60,13 +61,13 @@ def _pack(content_hash: str, files: tuple[tuple[str, str], ...]) -> Pack:
     return pack_from_files(dict(files), f"stored pack {content_hash[:12]}")
 
 
-def _parameters(session: Session, run: Run, municipality: str, decision: str) -> Parameters:
-    row = session.get(RunMunicipality, (run.id, municipality))
-    if row is None:
-        raise NotFound(f"run {run.id} has no municipality {municipality}")
-    values = (
-        row.membership_parameters if decision.endswith((".membership", ".status")) else row.rate_parameters
-    )
+def _parameters(session: Session, run: Run, pack: Pack, row: StoredDecision) -> Parameters:
+    """The parameter values the decision was made under (the programme knows which)."""
+    place = session.get(RunMunicipality, (run.id, row.municipality))
+    if place is None:
+        raise NotFound(f"run {run.id} has no municipality {row.municipality}")
+    stored = {"membership": place.membership_parameters, "rates": place.rate_parameters}
+    values = programme_of(pack).trace_parameters(pack, row.decision, row.day, row.municipality, stored)
     return Parameters(values)
 
 
@@ -88,7 +89,7 @@ def stored_decision(session: Session, run: Run, row: StoredDecision) -> Decision
     evaluation = Evaluation(
         row.decision, row.citizen_id or "", row.municipality, row.day, row.facts or {}, row.verdicts, detail
     )
-    return trace(pack, evaluation, _parameters(session, run, row.municipality, row.decision))
+    return trace(pack, evaluation, _parameters(session, run, pack, row))
 
 
 def citizen_decisions(session: Session, run: Run, citizen_id: str) -> list[Decision]:

@@ -31,6 +31,11 @@ class MonthResult(Frozen):
     """How many more effort-group members in activity would have made the month qualify (0 if it does)."""
 
 
+class GrantYearAmount(Frozen):
+    year: int
+    amount: Money
+
+
 class MunicipalityStatus(Frozen):
     municipality: str
     programme: str
@@ -43,3 +48,5 @@ class MunicipalityStatus(Frozen):
     rates: list[RateResult]
     months: list[MonthResult]
     warnings: list[str] = []
+    grant_years: list[GrantYearAmount] = []
+    """The grant budgeted by year (FSM2), as delivered; a schedule that does not add up is a warning."""

@@ -20,6 +20,7 @@ class Frozen(BaseModel):
 class SourceCitation(Frozen):
     document: str | None
     title: str
+    url: str | None = None
     quote: str
     note: str | None = None
 

@@ -13,6 +13,7 @@ the contributions of every citizen of a municipality into its status and rate de
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from importlib import import_module
 from typing import Any, Protocol, cast
 
@@ -106,6 +107,17 @@ class Programme(Protocol):
         engine: Runner | None = None,
     ) -> Decision:
         """One citizen's membership of the municipality's target group, with its trace (`fsm evaluate`)."""
+        ...
+
+    def trace_parameters(
+        self, pack: Pack, decision: str, day: date, municipality: str, stored: Mapping[str, Mapping[str, Any]]
+    ) -> Mapping[str, Any]:
+        """The parameter values a stored decision was made under; `stored` has the run's sets by
+        name: "membership" (Municipality.membership_params) and "rates" (rate_params)."""
+        ...
+
+    def share_thresholds(self, params: Mapping[str, Any]) -> dict[str, Decimal]:
+        """The lines a chart of the monthly share is drawn against, by label (shares of 1)."""
         ...
 
 

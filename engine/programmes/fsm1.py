@@ -6,14 +6,16 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from engine.decide import Evaluation, compiled, evaluate_facts, trace
 from engine.facts.fsm1 import first_day_away, membership_facts, status_facts
 from engine.facts.fsm1_rates import Progress, progress
 from engine.pack import Pack, PackError, Parameters
+from engine.payout import approval_rate
 from engine.programmes import CitizenOutcome, Concluded, Municipality
-from engine.programmes.fsm1_rates import rate1, rate2, rate3, split_grant
+from engine.programmes.fsm1_rates import rate2, rate3, split_grant
 from engine.runner import Runner
 from models.codes import GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
@@ -97,6 +99,17 @@ def exit_status(verdicts: Mapping[str, bool], support: str | None, params: Mappi
     return None
 
 
+def trace_parameters(
+    pack: Pack, decision: str, day: date, municipality: str, stored: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    """Membership and status were decided with the parameters of the cut-off date, rates with those of the as-of date."""
+    return stored["membership" if decision in ("fsm1.membership", "fsm1.status") else "rates"]
+
+
+def share_thresholds(params: Mapping[str, Any]) -> dict[str, Decimal]:
+    return {f"rate 3: {params['rate3_share'] * 100:.0f} %": params["rate3_share"]}
+
+
 def prepare(
     pack: Pack,
     grant: Grant,
@@ -161,7 +174,7 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     visitation.update(c.group for c in contributions if c.member is not None and c.exit_status is None)
     outside = sum(c.outside_with_effort for c in contributions)
     amounts = split_grant(grant.amount, rate_params)
-    result1, decision1 = rate1(pack, grant, as_of, rate_params, amounts[0], engine)
+    result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)
     result2, decision2 = rate2(pack, members, grant, as_of, rate_params, amounts[1], engine)
     result3, months, decision3 = rate3(pack, members, grant, as_of, rate_params, amounts[2], engine)
     warnings = []

@@ -1,19 +1,16 @@
-"""FSM1 rates 1–3 (SPEC section 5). The engine decides on facts from engine/facts/fsm1_rates.py; this
+"""FSM1 rates 2 and 3 (SPEC section 5; rate 1 is engine/payout.py `approval_rate`). The engine decides on facts from engine/facts/fsm1_rates.py; this
 module picks the trigger out of the engine's conclusions, prices the rates and says what blocks them."""
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
-from math import ceil
 from typing import Any
 
-from engine.decide import evaluate_all, evaluate_facts, outcome, trace
+from engine.decide import evaluate_all, outcome
 from engine.facts.fsm1_rates import Progress, blocking, blocking_on, rate2_days, rate3_months
 from engine.pack import Pack, Parameters
-from engine.payout import money, priced
-from engine.runner import Firing, Runner
+from engine.payout import by_fact, money, needed, priced
+from engine.runner import Runner
 from models.domain import Grant
 from models.status import MonthResult, RateResult
 from models.trace import Decision, RuleOutcome
@@ -23,38 +20,6 @@ def split_grant(grant: Decimal, params: Mapping[str, Any]) -> tuple[Decimal, Dec
     """Rates 1 and 2 are shares of the grant; rate 3 takes the rest, so the three add up to the grant exactly."""
     first, second = money(grant * params["rate1_share"]), money(grant * params["rate2_share"])
     return first, second, grant - first - second
-
-
-def rate1(
-    pack: Pack, grant: Grant, as_of: date, params: Parameters, amount: Decimal, engine: Runner | None
-) -> tuple[RateResult, Decision]:
-    facts = {"approved_on": grant.approved_on, "as_of": as_of}
-    found = evaluate_facts(
-        pack,
-        "fsm1.rate1",
-        facts,
-        params,
-        subject=grant.municipality,
-        municipality=grant.municipality,
-        day=as_of,
-        engine=engine,
-    )
-    when = grant.approved_on if found.passed else None
-    result = RateResult(
-        rate=1,
-        triggered=found.passed,
-        date=when,
-        amount=amount,
-        blocked_by=None if found.passed else {"approved_on": grant.approved_on.isoformat()},
-    )
-    return result, trace(pack, found, params)
-
-
-def _by_fact(firings: Sequence[Firing]) -> dict[int, dict[str, bool]]:
-    verdicts: dict[int, dict[str, bool]] = defaultdict(dict)
-    for firing in firings:
-        verdicts[firing.keys[0]][firing.rule] = firing.passed
-    return verdicts
 
 
 def rate2(
@@ -76,7 +41,7 @@ def rate2(
         if period_end >= grant.project_start
         else []
     )
-    verdicts = _by_fact(evaluate_all(pack, spec.id, facts, params, as_of, engine))
+    verdicts = by_fact(evaluate_all(pack, spec.id, facts, params, as_of, engine))
     passing = [key for key in sorted(verdicts) if all(verdicts[key].values())]
     first = passing[0] if passing else None
     shown = (
@@ -97,13 +62,6 @@ def rate2(
         if not facts:
             blocked["reason"] = f"the project starts on {grant.project_start}"
     return priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
-
-
-def needed(effort_group: int, in_activity: int, share: Decimal) -> int:
-    """How many more members in activity a month needed to qualify: ceil(E·share) − A, at least 0."""
-    if effort_group == 0:
-        return 0
-    return max(0, ceil(Fraction(share) * effort_group) - in_activity)
 
 
 def rate3(

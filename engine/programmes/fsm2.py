@@ -1,0 +1,322 @@
+"""FSM2 (SPEC section 6): one municipality's project on an as-of date — a continuous target group,
+sticky participation, the effort group without the exempted, the monthly counted share, rate 1 on
+approval and rate 2 as a ladder on the best month. Facts are in engine/facts/fsm2.py.
+
+A citizen's decisions: eligibility on the as-of date (everyone who ever lived in the municipality);
+for a participant also eligibility on the first day of the eligibility that made them participate,
+and their status (participating or not) on the as-of date.
+"""
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from engine.decide import Evaluation, compiled, evaluate_all, evaluate_facts, outcome, trace
+from engine.facts.fsm2 import (
+    counted_months,
+    effort_days,
+    eligibility_facts,
+    first_leaving,
+    group_on,
+    leaving_days,
+    participation,
+    segments,
+    visits,
+)
+from engine.pack import Pack, Parameters
+from engine.payout import approval_rate, by_fact, money, needed, priced
+from engine.periods import Span, merged, months_inside
+from engine.programmes import CitizenOutcome, Concluded, Municipality
+from engine.runner import Runner
+from models.codes import GrantProgramme
+from models.domain import CitizenTimeline, Grant, GrantYear
+from models.status import GrantYearAmount, MonthResult, MunicipalityStatus, RateResult
+from models.trace import Decision
+
+FSM2 = GrantProgramme.fsm2
+VISITATION_KEYS = ("indsats", "fritaget", "rehab", "mangler")
+"""Active participants by their group on the as-of date; `fritaget`: in the effort group but exempted."""
+
+
+@dataclass(frozen=True)
+class Fsm2Municipality(Municipality):
+    regimes: tuple[tuple[date, Parameters], ...] = ()
+    """From which day which parameter values are in force, over the project up to the as-of date."""
+
+    def regime_on(self, day: date) -> tuple[date, Parameters]:
+        return self.regimes[bisect_right([first for first, _ in self.regimes], day) - 1]
+
+
+def prepare(
+    pack: Pack,
+    grant: Grant,
+    as_of: date,
+    *,
+    grant_years: Sequence[GrantYear] = (),
+    overrides: Mapping[str, Any] | None = None,
+    engine: Runner | None = None,
+) -> Fsm2Municipality:
+    """Parameters as in force on each day of the project (the law changed on 2020-01-01), and on the as-of date."""
+    k = grant.municipality
+    params = pack.parameters_at(as_of, k, overrides)
+    first = grant.project_start
+    starts = [first, *pack.change_days(first, as_of, k)]
+    regimes = tuple((day, pack.parameters_at(day, k, overrides)) for day in starts)
+    return Fsm2Municipality(pack, grant, as_of, tuple(grant_years), params, params, engine, regimes)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What the municipality's status and rates need of one citizen."""
+
+    member: bool
+    """Took part on some day from the project's start to the as-of date."""
+    exit_status: str | None = None
+    group: str | None = None
+    """An active participant's group on the as-of date (VISITATION_KEYS)."""
+    effort_months: frozenset[int] = frozenset()
+    counted_months: frozenset[int] = frozenset()
+    outside_with_effort: bool = False
+
+
+def _eligibility(
+    place: Fsm2Municipality, timeline: CitizenTimeline, day: date, params: Parameters, regime_start: date
+) -> Evaluation:
+    facts = eligibility_facts(timeline, place.code, day, params)
+    rules = compiled(place.pack, "fsm2.eligibility", params, regime_start)
+    verdicts = place.runner().decide_each(rules, facts)
+    return Evaluation("fsm2.eligibility", timeline.citizen_id, place.code, day, facts, verdicts)
+
+
+def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
+    """Eligibility on every segment of the project so far, participation, the status on the as-of date,
+    and the months in the effort group and counted."""
+    assert isinstance(place, Fsm2Municipality)
+    as_of, params = place.as_of, place.membership_params
+    today = _eligibility(place, timeline, as_of, params, as_of)
+    window = Span(place.grant.project_start, as_of)
+    eligible = []
+    if window.first <= window.last:
+        for segment in segments(timeline, window, [start for start, _ in place.regimes]):
+            regime_start, regime = place.regime_on(segment.first)
+            if _eligibility(place, timeline, segment.first, regime, regime_start).passed:
+                eligible.append(segment)
+    if not eligible:
+        outside = bool(timeline.activities) or any(v.programme is FSM2 for v in timeline.visitations)
+        return CitizenOutcome([today], Contribution(False, outside_with_effort=outside))
+    joined = merged(eligible)[-1]
+    reasons = leaving_days(timeline, place.code, window, params["leaving_support"])
+    last_eligible = joined.last
+    left = first_leaving(reasons, last_eligible, as_of)
+    facts = {
+        "day": as_of,
+        "project_start": window.first,
+        "last_eligible_day": last_eligible,
+        "joined_on": joined.first,
+        "left_on": None if left is None else left[0],
+        "left_because": None if left is None else left[1],
+    }
+    verdicts = place.runner().decide_each(compiled(place.pack, "fsm2.status", params, as_of), facts)
+    visited = visits(timeline)
+    group = group_on(visited, as_of) or "mangler"
+    if group == params["effort_group"] and any(e.covers(as_of) for e in timeline.exemptions):
+        group = "fritaget"
+    gone = None if all(verdicts.values()) else facts["left_because"]
+    status = Evaluation(
+        "fsm2.status",
+        timeline.citizen_id,
+        place.code,
+        as_of,
+        facts,
+        verdicts,
+        {"exit_status": gone, "group": group},
+    )
+    decisions = [today]
+    if joined.first != as_of:
+        regime_start, regime = place.regime_on(joined.first)
+        decisions.append(_eligibility(place, timeline, joined.first, regime, regime_start))
+    decisions.append(status)
+    participating = participation(eligible, reasons, window)
+    effort = effort_days(timeline, visited, participating, params["effort_group"])
+    in_effort, counted = counted_months(timeline, effort, place.grant.project, as_of, place.rate_params)
+    return CitizenOutcome(decisions, Contribution(True, gone, group, in_effort, counted))
+
+
+def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:
+    """Members, exits, groups, the months, rates 1 and 2 and the grant-years schedule."""
+    pack, grant, as_of, params = place.pack, place.grant, place.as_of, place.rate_params
+    members = [c for c in contributions if c.member]
+    exits = Counter(c.exit_status for c in members if c.exit_status is not None)
+    visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
+    visitation.update(c.group for c in members if c.exit_status is None)
+    first = money(grant.amount * params["rate1_share"])
+    result1, decision1 = approval_rate(pack, "fsm2.rate1", grant, as_of, params, first, place.engine)
+    result2, months, decision2 = rate2(place, members, grant.amount - first)
+    warnings = []
+    if outside := sum(c.outside_with_effort for c in contributions):
+        warnings.append(
+            f"{outside} citizens outside the target group have FSM2 visitations or activities; every rate ignores them"
+        )
+    schedule = sorted(place.grant_years, key=lambda y: y.year)
+    if schedule and (budgeted := sum(y.amount for y in schedule)) != grant.amount:
+        warnings.append(
+            f"the grant's years add up to {budgeted:,.2f} kr, not to the grant of {grant.amount:,.2f} kr "
+            f"(difference {grant.amount - budgeted:,.2f} kr)"
+        )
+    status = MunicipalityStatus(
+        municipality=place.code,
+        programme=pack.programme,
+        as_of=as_of,
+        grant=grant.amount,
+        members=len(members),
+        active=sum(visitation.values()),
+        exits=dict(sorted(exits.items())),
+        visitation=dict(visitation),
+        rates=[result1, result2],
+        months=months,
+        warnings=warnings,
+        grant_years=[GrantYearAmount(year=y.year, amount=y.amount) for y in schedule],
+    )
+    return Concluded(status, [decision1, decision2])
+
+
+def rate2(
+    place: Municipality, members: Sequence[Contribution], rest: Decimal
+) -> tuple[RateResult, list[MonthResult], Decision]:
+    """The ladder: the first month reaching each step decides what rate 2 pays, and from when."""
+    pack, grant, as_of, params = place.pack, place.grant, place.as_of, place.rate_params
+    spec = pack.decision("fsm2.rate2")
+    first_rule, full_rule = spec.rules
+    effort = Counter(idx for c in members for idx in c.effort_months)
+    counted = Counter(idx for c in members for idx in c.counted_months)
+    facts = [
+        {
+            "idx": (idx := month.first.year * 12 + month.first.month),
+            "month": month.first.strftime("%Y-%m"),
+            "last_day": month.last,
+            "effort_group": effort[idx],
+            "counted": counted[idx],
+        }
+        for month in months_inside(grant.project)
+        if month.last <= as_of
+    ]
+    verdicts = by_fact(evaluate_all(pack, spec.id, facts, params, as_of, place.engine))
+    reached = {
+        rule.id: next((key for key in sorted(verdicts) if verdicts[key][rule.id]), None)
+        for rule in (first_rule, full_rule)
+    }
+    steps = (
+        (full_rule, rest),
+        (first_rule, money(grant.amount * params["rate2_first_step_payout"])),
+    )
+    paid_by = next(((rule, amount) for rule, amount in steps if reached[rule.id] is not None), None)
+    months = [
+        MonthResult(
+            month=fact["month"],
+            effort_group=fact["effort_group"],
+            in_activity=fact["counted"],
+            qualifies=verdicts[key][first_rule.id],
+            needed=_needed(fact, verdicts[key], params, first_rule.id, full_rule.id),
+        )
+        for key, fact in enumerate(facts)
+    ]
+    shown = sorted(
+        {key for key in reached.values() if key is not None} or ({len(facts) - 1} if facts else set())
+    )
+    entries = [
+        outcome(pack, rule, verdicts[key][rule.id], facts[key], params, subject=facts[key]["month"])
+        for key in shown
+        for rule in (first_rule, full_rule)
+    ]
+    detail_steps = [
+        {
+            "step": rule.id,
+            "share": str(params[share]),
+            "reached_in": None if reached[rule.id] is None else facts[reached[rule.id]]["month"],
+            "pays": f"{amount:.2f}",
+        }
+        for (rule, amount), share in zip(
+            steps, ("rate2_full_step_share", "rate2_first_step_share"), strict=True
+        )
+    ]
+    if paid_by is None:
+        amount = money(grant.amount * params["rate2_below_first_step_payout"])
+        triggered_on = None
+    else:
+        amount = paid_by[1]
+        triggered_on = facts[reached[paid_by[0].id]]["last_day"]  # type: ignore[index]
+    blocked = None
+    if reached[full_rule.id] is None:
+        blocked = {
+            "steps": detail_steps,
+            "months": [
+                {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
+                for m in months
+                if m.needed
+            ],
+        }
+        if paid_by is None:
+            blocked["assumption"] = (
+                f"below the first step rate 2 pays {params['rate2_below_first_step_payout']} of the grant: "
+                "the source does not say what is paid there (an assumption, parameter rate2_below_first_step_payout)"
+            )
+    result, decision = priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
+    return result, months, decision
+
+
+def _needed(
+    fact: Mapping[str, Any], verdicts: Mapping[str, bool], params: Mapping[str, Any], first: str, full: str
+) -> int:
+    """How many more counted members the month lacked for the next step it did not reach (0: it reached both)."""
+    if verdicts[full]:
+        return 0
+    share = params["rate2_full_step_share"] if verdicts[first] else params["rate2_first_step_share"]
+    return needed(fact["effort_group"], fact["counted"], share)
+
+
+def decide_citizen(
+    timeline: CitizenTimeline,
+    municipality: str,
+    pack: Pack,
+    *,
+    as_of: date | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    engine: Runner | None = None,
+) -> Decision:
+    """Is the citizen in the municipality's FSM2 target group on `as_of` (default: today), and why."""
+    day = as_of or date.today()
+    params = pack.parameters_at(day, municipality, overrides)
+    facts = eligibility_facts(timeline, municipality, day, params)
+    found = evaluate_facts(
+        pack,
+        "fsm2.eligibility",
+        facts,
+        params,
+        subject=timeline.citizen_id,
+        municipality=municipality,
+        day=day,
+        engine=engine,
+    )
+    return trace(pack, found, params)
+
+
+def trace_parameters(
+    pack: Pack, decision: str, day: date, municipality: str, stored: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    """Eligibility is decided with the parameters in force on its own day; the rest as of the run."""
+    if decision == "fsm2.eligibility":
+        return pack.parameters_at(day, municipality)
+    return stored["rates" if decision.startswith("fsm2.rate") else "membership"]
+
+
+def share_thresholds(params: Mapping[str, Any]) -> dict[str, Decimal]:
+    return {
+        f"rate 2, first step ({params['rate2_first_step_payout'] * 100:.0f} % of the grant)": params[
+            "rate2_first_step_share"
+        ],
+        "rate 2, the whole rest": params["rate2_full_step_share"],
+    }
