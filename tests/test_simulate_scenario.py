@@ -218,7 +218,7 @@ def test_scenario_level_mistakes_name_their_key():
         "scenario.yaml, line 2, programme: no rule pack 'fsm9'; known: fsm1"
     ]
     assert errors("municipality: '851'\n") == [
-        "scenario.yaml, line 1, changes: no changes, and as_of is not later than the base's as-of date: nothing to "
+        "scenario.yaml, line 1, changes: no changes, and as_of is not later than the base run's: nothing to "
         "simulate (give changes, a later as_of, or `forecast: {from: YYYY-MM-DD}`)"
     ]
     assert errors(

@@ -3,6 +3,7 @@
 delivery), or a delivery folder read and validated in memory, with no database at all.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,9 +49,8 @@ def load_base(loaded: LoadedScenario, database: Callable[[], Engine] | None = No
     scenario, source = loaded.scenario, loaded.source
     try:
         if scenario.base.folder is not None:
-            return from_folder(
-                source.directory / scenario.base.folder, scenario.municipality, scenario.programme
-            )
+            folder = Path(os.path.normpath(source.directory / scenario.base.folder))
+            return from_folder(folder, scenario.municipality, scenario.programme)
         return from_database(
             (database or existing_database)(), scenario.base, scenario.municipality, scenario.programme
         )

@@ -1,9 +1,9 @@
 """Baseline against scenario: which decisions differ, which change made each differ, and the money.
 
 The changes are applied one after another and the municipality evaluated after each. A decision —
-a rate's trigger date and amount, a month's effort group, activity and qualification, a citizen's
-membership or status and group — is attributed to the change from which on it differs from the
-baseline to the end; later changes that moved it again are named too (`then_changed_by`).
+a rate's trigger date and amount, a month's qualification (with its effort group and activity), a
+citizen's membership or status and group — is attributed to the change from which on it differs
+from the baseline to the end; later changes that moved it again are named too (`then_changed_by`).
 """
 
 from collections.abc import Mapping, Sequence
@@ -86,7 +86,8 @@ def differences(
     results: Sequence[MunicipalityResult], changes: Sequence[ChangeRef], month_rule: str
 ) -> list[Difference]:
     """What differs between the first result (the baseline) and the last, attributed to changes:
-    results[i + 1] is the evaluation after changes[i]."""
+    results[i + 1] is the evaluation after changes[i]. A month is attributed by its qualification
+    when that differs (its counts are the facts it was decided on), else by its counts."""
     steps = [decisions(result, month_rule) for result in results]
     baseline, final = steps[0], steps[-1]
     rates = {
@@ -98,10 +99,8 @@ def differences(
         if final.get(key) == baseline.get(key):
             continue
         history = [step.get(key) for step in steps]
-        start = len(history) - 1
-        while start > 1 and history[start - 1] != history[0]:
-            start -= 1
-        again = tuple(changes[i - 1] for i in range(start + 1, len(history)) if history[i] != history[i - 1])
+        outcomes = [value and value["qualifies"] for value in history] if key[0] == month_rule else history
+        start = _since(outcomes if outcomes[-1] != outcomes[0] else history)
         decision, subject = key
         found.append(
             Difference(
@@ -111,11 +110,21 @@ def differences(
                 baseline=baseline.get(key),
                 scenario=final.get(key),
                 change=changes[start - 1],
-                then_changed_by=again,
+                then_changed_by=tuple(
+                    changes[i - 1] for i in range(start + 1, len(history)) if history[i] != history[i - 1]
+                ),
                 rules=tuple(rule_differences(*rates[key])) if key in rates else (),
             )
         )
     return found
+
+
+def _since(history: Sequence[Any]) -> int:
+    """The first step from which on the value differs from the baseline's (history[0]) to the end."""
+    start = len(history) - 1
+    while start > 1 and history[start - 1] != history[0]:
+        start -= 1
+    return start
 
 
 def rule_differences(before: Decision, after: Decision) -> list[dict[str, Any]]:
