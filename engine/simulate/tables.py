@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from engine import cpr
-from engine.simulate.compare import ChangeRef
+from engine.simulate.compare import ChangeRef, Payout
 from engine.simulate.scenario import AddActivity, Change, EndActivity, Exit, MoveGroup, SetParameter, Visitate
 from engine.simulate.simulation import Simulation
-from models.status import MonthResult
+from models.status import MonthResult, RateResult
 
 Kind = Literal["text", "int", "date", "month", "money", "share", "bool"]
 
@@ -48,29 +48,65 @@ def ref_text(ref: ChangeRef | None) -> str:
     return f"changes[{ref.index}] ({line}{ref.op})"
 
 
-def rates(simulation: Simulation) -> Sheet:
+@dataclass(frozen=True)
+class RatePair:
+    """A rate in the baseline and the scenario, what each pays by the as-of date, and which change
+    made it differ."""
+
+    before: RateResult
+    after: RateResult
+    payout: Payout
+    made_by: ChangeRef | None
+
+
+def rate_pairs(simulation: Simulation) -> list[RatePair]:
     made_by = {d.decision: d.change for d in simulation.differences if not d.citizen}
-    rows = []
-    for before, after, decision, payout in zip(
-        simulation.baseline.status.rates,
-        simulation.result.status.rates,
-        simulation.result.rates,
-        simulation.payouts[:-1],
-        strict=True,
-    ):
-        rows.append(
-            (
-                before.rate,
-                before.triggered,
-                before.date,
-                payout.baseline,
-                after.triggered,
-                after.date,
-                payout.scenario,
-                payout.difference,
-                ref_text(made_by.get(decision.decision)),
-            )
+    return [
+        RatePair(before, after, payout, made_by.get(decision.decision))
+        for before, after, decision, payout in zip(
+            simulation.baseline.status.rates,
+            simulation.result.status.rates,
+            simulation.result.rates,
+            simulation.payouts[:-1],
+            strict=True,
         )
+    ]
+
+
+@dataclass(frozen=True)
+class MonthPair:
+    month: str
+    before: MonthResult | None
+    after: MonthResult | None
+    made_by: ChangeRef | None
+
+
+def month_pairs(simulation: Simulation) -> list[MonthPair]:
+    rule = simulation.terms.month_rule
+    made_by = {d.subject: d.change for d in simulation.differences if d.decision == rule}
+    before = {m.month: m for m in simulation.baseline.status.months}
+    after = {m.month: m for m in simulation.result.status.months}
+    return [
+        MonthPair(month, before.get(month), after.get(month), made_by.get(month))
+        for month in sorted(before.keys() | after.keys())
+    ]
+
+
+def rates(simulation: Simulation) -> Sheet:
+    rows: list[tuple[Any, ...]] = [
+        (
+            pair.before.rate,
+            pair.before.triggered,
+            pair.before.date,
+            pair.payout.baseline,
+            pair.after.triggered,
+            pair.after.date,
+            pair.payout.scenario,
+            pair.payout.difference,
+            ref_text(pair.made_by),
+        )
+        for pair in rate_pairs(simulation)
+    ]
     total = simulation.payouts[-1]
     rows.append(("total", None, None, total.baseline, None, None, total.scenario, total.difference, ""))
     return Sheet(
@@ -98,21 +134,17 @@ def share(month: MonthResult | None) -> Decimal | None:
 
 
 def months(simulation: Simulation) -> Sheet:
-    rule = simulation.terms.month_rule
-    made_by = {d.subject: d.change for d in simulation.differences if d.decision == rule}
-    before = {m.month: m for m in simulation.baseline.status.months}
-    after = {m.month: m for m in simulation.result.status.months}
     rows = []
-    for month in sorted(before.keys() | after.keys()):
-        cells: list[Any] = [date.fromisoformat(f"{month}-01")]
-        for found in (before.get(month), after.get(month)):
+    for pair in month_pairs(simulation):
+        cells: list[Any] = [date.fromisoformat(f"{pair.month}-01")]
+        for found in (pair.before, pair.after):
             cells += [
                 found and found.effort_group,
                 found and found.in_activity,
                 share(found),
                 found and found.qualifies,
             ]
-        rows.append((*cells, ref_text(made_by.get(month))))
+        rows.append((*cells, ref_text(pair.made_by)))
     side: list[tuple[str, Kind]] = [
         ("effort group", "int"),
         ("in activity", "int"),

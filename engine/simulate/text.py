@@ -10,7 +10,7 @@ from rich.table import Table
 
 from engine import cpr
 from engine.simulate.simulation import Simulation
-from engine.simulate.tables import describe, ref_text, share, what_changed
+from engine.simulate.tables import describe, month_pairs, rate_pairs, ref_text, share, what_changed
 from models.status import MonthResult, RateResult
 
 SHOWN_DIFFERENCES = 20
@@ -41,7 +41,6 @@ def _rate(rate: RateResult) -> str:
 
 
 def rates(simulation: Simulation) -> Table:
-    made_by = {d.decision: d.change for d in simulation.differences if not d.citizen}
     table = Table(
         "rate",
         "baseline",
@@ -50,19 +49,13 @@ def rates(simulation: Simulation) -> Table:
         "made different by",
         title="Rates paid by the as-of date",
     )
-    for before, after, decision, payout in zip(
-        simulation.baseline.status.rates,
-        simulation.result.status.rates,
-        simulation.result.rates,
-        simulation.payouts[:-1],
-        strict=True,
-    ):
+    for pair in rate_pairs(simulation):
         table.add_row(
-            str(before.rate),
-            _rate(before),
-            _rate(after),
-            f"{payout.difference:+,.2f}",
-            ref_text(made_by.get(decision.decision)),
+            str(pair.before.rate),
+            _rate(pair.before),
+            _rate(pair.after),
+            f"{pair.payout.difference:+,.2f}",
+            ref_text(pair.made_by),
         )
     total = simulation.payouts[-1]
     table.add_row(
@@ -84,15 +77,9 @@ def _month(month: MonthResult | None) -> str:
 
 
 def months(simulation: Simulation) -> Table:
-    rule = simulation.terms.month_rule
-    made_by = {d.subject: d.change for d in simulation.differences if d.decision == rule}
-    before = {m.month: m for m in simulation.baseline.status.months}
-    after = {m.month: m for m in simulation.result.status.months}
     table = Table("month", "baseline", "scenario", "made different by", title="Monthly share (✓ qualifies)")
-    for month in sorted(before.keys() | after.keys()):
-        table.add_row(
-            month, _month(before.get(month)), _month(after.get(month)), ref_text(made_by.get(month))
-        )
+    for pair in month_pairs(simulation):
+        table.add_row(pair.month, _month(pair.before), _month(pair.after), ref_text(pair.made_by))
     return table
 
 
