@@ -25,7 +25,7 @@ from engine.programmes import programme_of
 from engine.run import RunRefused, nightly_run
 from engine.simulate import chart as simulation_chart
 from engine.simulate import document, tables, text, workbook
-from engine.simulate.base import load_base
+from engine.simulate.base import BaseData, load_base
 from engine.simulate.loading import LoadedScenario, ScenarioError, Source, load_scenario
 from engine.simulate.scenario import Scenario
 from engine.simulate.simulation import Simulation
@@ -413,14 +413,19 @@ Chart = Annotated[
 ]
 
 
-def simulated(loaded: LoadedScenario, chart: Path | None) -> Simulation:
-    """Load the base data and simulate; every problem on stderr with its line, exit status 2."""
+def fail_scenario(error: ScenarioError) -> typer.Exit:
+    """Every problem of a scenario on stderr, one `error:` line each (they name their lines)."""
+    return fail("\nerror: ".join(error.messages))
+
+
+def simulated(loaded: LoadedScenario, chart: Path | None, base: BaseData | None = None) -> Simulation:
+    """Simulate on `base` (default: the scenario's own base data); problems exit with status 2."""
     if chart is not None and chart.suffix.lower() not in simulation_chart.SUFFIXES:
         raise fail(f"--chart {chart}: the file must end in .png or .svg")
     try:
-        return run_simulation(loaded, load_base(loaded))
+        return run_simulation(loaded, base or load_base(loaded))
     except ScenarioError as error:
-        raise fail("\nerror: ".join(error.messages)) from None
+        raise fail_scenario(error) from None
 
 
 def show_simulation(
@@ -454,15 +459,13 @@ def simulate(
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as error:
-        raise fail("\nerror: ".join(error.messages)) from None
+        raise fail_scenario(error) from None
     show_simulation(simulated(loaded, chart), as_json, xlsx, chart, show_cpr)
 
 
 @app.command()
 def forecast(
-    municipality: Annotated[
-        str, typer.Option("--municipality", "-m", help="3-digit municipality code, e.g. 851")
-    ],
+    municipality: Municipality,
     programme: Programme = "fsm1",
     base: Annotated[
         str, typer.Option(help="latest (the latest run's data), a run id, or a delivery folder")
@@ -509,10 +512,9 @@ def forecast(
     except ValidationError as error:
         raise fail(describe_validation_error(error)) from None
     loaded = LoadedScenario(scenario, source)
-    if until is None:
-        try:
-            until = load_base(loaded).grant.project_end
-        except ScenarioError as error:
-            raise fail("\nerror: ".join(error.messages)) from None
-    loaded = LoadedScenario(scenario.model_copy(update={"as_of": until}), source)
-    show_simulation(simulated(loaded, chart), as_json, xlsx, chart, show_cpr)
+    try:
+        base = load_base(loaded)
+    except ScenarioError as error:
+        raise fail_scenario(error) from None
+    loaded = LoadedScenario(scenario.model_copy(update={"as_of": until or base.grant.project_end}), source)
+    show_simulation(simulated(loaded, chart, base), as_json, xlsx, chart, show_cpr)

@@ -264,15 +264,15 @@ def test_reforms_of_integer_codes_and_date_parameters():
         ),
         (
             "{op: set_parameter, name: rate3_share, value: forty}",
-            "line 6, changes[0].value: rate3_share is a decimal parameter",
+            "line 6, changes[0].value: rate3_share is a parameter of type decimal",
         ),
         (
             "{op: set_parameter, name: rate3_months, value: 2.5}",
-            "line 6, changes[0].value: rate3_months is a integer parameter",
+            "line 6, changes[0].value: rate3_months is a parameter of type integer",
         ),
         (
             "{op: set_parameter, name: cutoff_date, value: yesterday}",
-            "line 6, changes[0].value: cutoff_date is a date parameter",
+            "line 6, changes[0].value: cutoff_date is a parameter of type date",
         ),
         (
             "{op: set_parameter, name: company_directed_activities, value: [praktik]}",
@@ -382,6 +382,7 @@ def test_add_activity_changes_only_the_activities_of_the_members_it_picks(citize
         f"- {{op: add_activity, count: {count}, activity: ordinaere_timer, from: {day}, days: 30}}", citizens
     )
     picked = set(found.steps[0].citizens)
+    assert len(picked) <= count
     _unchanged_except(citizens, _after(found), picked, "activities")
     for citizen in picked:
         new = found.state.timelines[citizen].activities[-1]

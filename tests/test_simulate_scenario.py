@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.pack import get_pack
+from engine.simulate import simulation as simulation_module
 from engine.simulate.loading import ScenarioError, load_scenario
 from engine.simulate.scenario import AddActivity, BaseRef, Count, SetParameter, Visitate
 from engine.simulate.simulation import simulate
@@ -228,6 +230,13 @@ def test_scenario_level_mistakes_name_their_key():
         ScenarioError, match=r"line 1, as_of: give as_of: a delivery folder has no as-of date"
     ):
         simulate(scenario("municipality: '851'\nchanges: []\n"), base_of([member(0)], as_of=None))
+
+
+def test_a_programme_the_simulation_does_not_know_yet_is_named(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(simulation_module, "get_pack", lambda programme: get_pack("fsm1"))
+    assert errors("municipality: '851'\nprogramme: fsm2\nchanges: []\n") == [
+        "scenario.yaml, line 2, programme: the simulation knows fsm1, not 'fsm2' yet"
+    ]
 
 
 def test_a_change_dated_after_the_as_of_date_is_a_warning_naming_its_line():

@@ -34,7 +34,7 @@ def check_changes(
             except Problem as problem:
                 errors.append(Problem((*here, *problem.path), problem.message))
             continue
-        key, day = change_day(change)  # type: ignore[misc]  # a change on citizens has a day
+        key, day = change_day(change)
         if not project.first <= day <= project.last:
             errors.append(
                 Problem(
@@ -86,7 +86,7 @@ def parameter_value(pack: Pack, name: str, value: Any) -> Any:
         return _codes(value, current, name)
     elif kind == "mapping" and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
         return {str(k): v for k, v in value.items()}
-    raise Problem(("value",), f"{name} is a {kind} parameter ({_example(kind)}), found {value!r}")
+    raise Problem(("value",), f"{name} is a parameter of type {kind} ({_example(kind)}), found {value!r}")
 
 
 def _codes(values: list[str], current: list[str], name: str) -> list[str]:

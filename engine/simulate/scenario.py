@@ -183,12 +183,10 @@ Change = Annotated[
 CitizenChange = Visitate | AddActivity | EndActivity | MoveGroup | Exit
 
 
-def change_day(change: Change) -> tuple[str, date] | None:
-    """The key and date a change happens on (SetParameter has none)."""
+def change_day(change: CitizenChange) -> tuple[str, date]:
+    """The key and the day a change on citizens happens on."""
     if isinstance(change, AddActivity):
         return "from", change.start
-    if isinstance(change, SetParameter):
-        return None
     return "date", change.day
 
 

@@ -52,7 +52,6 @@ class Terms:
     month_rule: str
     """The rule that decides whether a month qualifies (the monthly share table)."""
     groups: frozenset[str]
-    effort_group: str
     counting_activities: str
     """The parameter listing the activities that count."""
     share_parameter: str
@@ -111,7 +110,6 @@ TERMS = {
         membership="fsm1.membership",
         month_rule="fsm1.rate3.month_qualifies",
         groups=frozenset(g.value for g in GROUPS_BY_PROGRAMME[GrantProgramme.fsm1]),
-        effort_group="1",
         counting_activities="company_directed_activities",
         share_parameter="rate3_share",
         member=fsm1_member,
@@ -120,8 +118,7 @@ TERMS = {
 
 
 def terms_of(programme: str) -> Terms:
-    """The simulation's knowledge of a programme; KeyError names the programmes it knows."""
-    try:
-        return TERMS[programme]
-    except KeyError:
-        raise KeyError(f"simulation knows {', '.join(sorted(TERMS))}, not {programme!r}") from None
+    """The simulation's knowledge of a programme; ValueError names the programmes it knows."""
+    if programme not in TERMS:
+        raise ValueError(f"the simulation knows {', '.join(sorted(TERMS))}, not {programme!r} yet")
+    return TERMS[programme]

@@ -63,7 +63,7 @@ def _shown(value: Any, form: str | None) -> str:
     if form == FORMATS["money"]:
         return f"{value:,.2f}"
     if isinstance(value, date):
-        return "2018-03-01"
+        return f"{value:%Y-%m-%d}"
     return str(value)
 
 
