@@ -92,7 +92,8 @@ class Projection:
             )
         if pace.months:
             shares = ", ".join(
-                f"{m.month}: {_percent(Fraction(m.in_activity, m.effort_group or 1))}" for m in pace.months
+                f"{m.month}: {_percent(Fraction(m.in_activity, m.effort_group)) if m.effort_group else 'no effort group'}"
+                for m in pace.months
             )
             activity = (
                 f"Activity: the share of the effort group in counting activity follows the straight-line trend of {shares} "

@@ -34,6 +34,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Simulation:
+    """Baseline and scenario of one municipality as of a day, what differs and what it is worth."""
+
     source: Source
     scenario: Scenario
     pack: Pack
