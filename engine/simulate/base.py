@@ -105,7 +105,9 @@ def from_database(engine: Engine, ref: BaseRef, municipality: str, programme: st
                 origin={"run": run.id, "delivery": run.delivery_id, "run_as_of": run.as_of.isoformat()},
                 grant=grant,
                 grant_years=tuple(years),
-                timelines=tuple(timelines),
+                timelines=tuple(
+                    sorted(timelines, key=lambda t: t.citizen_id)
+                ),  # Python's order, not the collation's
                 as_of=run.as_of,
                 pack_hash=run.pack_hash,
             )
