@@ -1,0 +1,160 @@
+"""The Excel workbook of a simulation, read back: one sheet per table, header rows, real date and
+number cells with the values of the JSON document; and LibreOffice opens it.
+
+The LibreOffice check needs `soffice` (Debian: libreoffice-calc-nogui, which .ci/run installs);
+without it the test is skipped with the reason shown, and under CI=true it fails instead."""
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.simulate import document, tables, workbook
+from engine.simulate.simulation import Simulation, simulate
+from engine.synthetic import municipality
+from tests.simulations import base_of, header, scenario
+
+PLACE = municipality("851", members=80, non_members=10)
+SHEETS = ["Rates", "Months", "Differences", "Changes", "Assumptions"]
+
+
+@pytest.fixture(scope="module")
+def simulation() -> Simulation:
+    changes = """  - {op: visitate, count: all, only_active: true, date: 2018-03-15, group: '1'}
+  - {op: add_activity, count: 10, activity: loentilskud, from: 2018-02-01, days: 59}
+  - {op: set_parameter, name: rate3_share, value: 0.25}
+"""
+    return simulate(scenario(header("2019-07-31") + changes), base_of(PLACE.citizens, PLACE.grant))
+
+
+@pytest.fixture(scope="module")
+def written(simulation: Simulation, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("xlsx") / "out" / "scenario.xlsx"
+    workbook.save(tables.sheets(simulation), path)
+    return path
+
+
+def rows(path: Path, sheet: str) -> list[tuple]:
+    return list(load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True))
+
+
+def test_one_sheet_per_table_each_with_its_header_row(written: Path):
+    book = load_workbook(written)
+    assert book.sheetnames == SHEETS
+    assert next(book["Rates"].iter_rows(values_only=True))[:4] == (
+        "rate",
+        "baseline triggered",
+        "baseline date",
+        "baseline paid (kr)",
+    )
+    for sheet in book.worksheets:
+        assert all(isinstance(title, str) for title in next(sheet.iter_rows(values_only=True)))
+        assert sheet.freeze_panes == "A2"
+        assert all(sheet.column_dimensions[c].width >= 6 for c in "AB")
+
+
+def test_rates_are_real_dates_and_amounts_with_two_decimals_equal_to_the_json(
+    written: Path, simulation: Simulation
+):
+    shown = document.document(simulation)
+    sheet = load_workbook(written)["Rates"]
+    body = list(sheet.iter_rows(min_row=2))
+    assert [row[0].value for row in body] == [1, 2, 3, "total"]
+    for row, rate, money in zip(body, shown["scenario"]["rates"], shown["money"]["rates"], strict=False):
+        date_cell, paid = row[5], row[6]
+        assert row[4].value is rate["triggered"]
+        if rate["triggered"]:
+            assert date_cell.is_date and isinstance(date_cell.value, datetime)
+            assert date_cell.value.date().isoformat() == rate["date"]
+        assert paid.data_type == "n" and paid.number_format == "#,##0.00"
+        assert Decimal(str(paid.value)).quantize(Decimal("0.01")) == Decimal(money["scenario"])
+        assert Decimal(str(row[7].value)).quantize(Decimal("0.01")) == Decimal(money["difference"])
+    total = body[-1]
+    assert Decimal(str(total[7].value)).quantize(Decimal("0.01")) == Decimal(
+        shown["money"]["total"]["difference"]
+    )
+
+
+def test_months_are_date_cells_with_counts_shares_and_qualification_as_in_the_json(
+    written: Path, simulation: Simulation
+):
+    months = {m["month"]: m for m in document.document(simulation)["scenario"]["months"]}
+    sheet = load_workbook(written)["Months"]
+    body = list(sheet.iter_rows(min_row=2))
+    assert len(body) == len(months)
+    for row in body:
+        month = row[0]
+        assert month.is_date and month.number_format == "yyyy-mm"
+        expected = months[month.value.strftime("%Y-%m")]
+        assert (row[5].value, row[6].value, row[8].value) == (
+            expected["effort_group"],
+            expected["in_activity"],
+            expected["qualifies"],
+        )
+        if expected["effort_group"]:
+            assert row[7].number_format == "0.0%" and row[7].data_type == "n"
+            assert abs(row[7].value - expected["in_activity"] / expected["effort_group"]) < 0.00005
+
+
+def test_differences_and_changes_sheets_name_the_change_and_line_and_mask_cpr_numbers(
+    written: Path, simulation: Simulation
+):
+    differences = rows(written, "Differences")
+    assert len(differences) == 1 + len(simulation.differences)
+    lines = {row[6] for row in differences[1:]}
+    assert lines == {6, 7, 8}  # the reform (line 8) made some months qualify
+    changes = rows(written, "Changes")
+    assert [(row[0], row[1], row[2], row[4]) for row in changes[1:]] == [
+        (step.ref.index, step.ref.line, step.ref.op, len(step.citizens)) for step in simulation.steps
+    ]
+    picked = [c for step in simulation.steps for c in step.citizens]
+    cells = json.dumps(changes + differences, default=str)
+    assert picked and all(c not in cells and f"{c[:6]}-xxxx" in cells for c in picked)
+    about = dict(rows(written, "Assumptions")[1:])
+    assert about["municipality"] == "851" and isinstance(about["as of"], datetime)
+    assert isinstance(about["grant (kr)"], int | float)
+
+
+def soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        reason = "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must check the workbook opens in LibreOffice)")
+        pytest.skip(reason)
+    return found
+
+
+def test_libreoffice_opens_the_workbook_and_keeps_its_dates_and_numbers(written: Path, tmp_path: Path):
+    converted = tmp_path / "converted"
+    done = subprocess.run(
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(converted),
+            str(written),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    again = converted / written.name
+    assert again.is_file(), done.stdout + done.stderr
+    book = load_workbook(again)
+    assert book.sheetnames == SHEETS
+    for name in SHEETS:
+        assert rows(again, name) == rows(written, name)
+    date_cell = book["Rates"]["C2"]
+    assert date_cell.is_date and book["Rates"]["D2"].data_type == "n"
