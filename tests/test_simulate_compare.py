@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from engine.pack import get_pack
-from engine.programmes import programme_of
+from engine.programmes import evaluate_municipality
 from engine.render import masked_status
 from engine.simulate import document, tables, text
 from engine.simulate.simulation import simulate
@@ -148,7 +148,7 @@ def test_baseline_and_scenario_have_the_shape_of_fsm_status_json_and_the_baselin
         "forecast",
     ]
     pack = get_pack("fsm1")
-    plain = programme_of(pack).evaluate_municipality(pack, PLACE.grant, PLACE.citizens, date(2019, 8, 31))
+    plain = evaluate_municipality(pack, PLACE.grant, PLACE.citizens, date(2019, 8, 31))
     assert shown["baseline"] == masked_status(plain.status)
     for status in (shown["baseline"], shown["scenario"]):
         assert set(status) == set(MunicipalityStatus.model_fields)

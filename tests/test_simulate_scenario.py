@@ -217,7 +217,7 @@ def test_a_citizen_who_is_not_a_member_is_an_error_naming_the_line():
 
 def test_scenario_level_mistakes_name_their_key():
     assert errors("municipality: '851'\nprogramme: fsm9\nchanges: []\n") == [
-        "scenario.yaml, line 2, programme: no rule pack 'fsm9'; known: fsm1"
+        "scenario.yaml, line 2, programme: no rule pack 'fsm9'; known: fsm1, fsm2"
     ]
     assert errors("municipality: '851'\n") == [
         "scenario.yaml, line 1, changes: no changes, and as_of is not later than the base run's: nothing to "

@@ -1,6 +1,6 @@
 """A simulation: the base data evaluated as it is (the baseline) and with the scenario's changes
 applied one after another, each evaluated by the same rule pack (durable-rules) through
-`programme_of(pack).evaluate_municipality`. Pure given its base data: nothing is written anywhere.
+`engine.programmes.evaluate_municipality`. Pure given its base data: nothing is written anywhere.
 
 A scenario with no changes and an as-of date later than its base's (or with `forecast:`) is a
 forecast: engine/simulate/forecast.py generates the changes that continue the current pace.
@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from engine.pack import Pack, get_pack
-from engine.programmes import MunicipalityResult, programme_of
+from engine.programmes import MunicipalityResult, evaluate_municipality
 from engine.runner import Runner
 from engine.simulate.base import BaseData
 from engine.simulate.checks import check_changes, parameter_value
@@ -144,7 +144,7 @@ def _applied(change: Change, state: State, result: MunicipalityResult, pack: Pac
 def evaluate(
     pack: Pack, base: BaseData, state: State, as_of: date, engine: Runner | None
 ) -> MunicipalityResult:
-    return programme_of(pack).evaluate_municipality(
+    return evaluate_municipality(
         pack,
         base.grant,
         state.timelines.values(),

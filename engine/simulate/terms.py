@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from engine.facts.fsm1 import first_day_away
-from engine.facts.fsm1_rates import Progress, blocking_on, progress
+from engine.facts.fsm1_rates import Progress, blocking, blocking_on, progress
 from engine.periods import Span, covered_days
 from models.codes import GROUPS_BY_PROGRAMME, GrantProgramme
 from models.domain import CitizenTimeline
@@ -90,7 +90,7 @@ class Fsm1Member:
         return self.activity_days(month) >= self.min_activity_days
 
     def still_to_visitate(self, day: date) -> bool:
-        return bool(blocking_on([self.progress], day, self.rate2_population, self.cutoff))
+        return bool(blocking_on(blocking([self.progress], self.rate2_population, self.cutoff), day))
 
 
 def fsm1_member(timeline: CitizenTimeline, municipality: str, params: Mapping[str, Any]) -> Fsm1Member:
