@@ -4,6 +4,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -30,7 +32,7 @@ from engine.simulate.loading import LoadedScenario, ScenarioError, Source, load_
 from engine.simulate.scenario import Scenario
 from engine.simulate.simulation import Simulation
 from engine.simulate.simulation import simulate as run_simulation
-from engine.synthetic import STATUS_DAY, write_delivery
+from engine.synthetic import aalborg, herning, write_delivery
 from models.database import downgrade, engine_from_env, upgrade
 from models.domain import CitizenTimeline
 
@@ -61,7 +63,10 @@ Municipality = Annotated[
 ]
 AsOf = Annotated[
     date | None,
-    typer.Option(formats=["%Y-%m-%d"], help="Date the law is read at (default: the pack's cut-off date)"),
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="Date the law is read at (default: fsm1 the pack's cut-off date, fsm2 today)",
+    ),
 ]
 ShowCpr = Annotated[bool, typer.Option("--show-cpr", help="Show full CPR numbers (personal data)")]
 
@@ -384,23 +389,49 @@ def diff(
         )
 
 
+@dataclass(frozen=True)
+class Demo:
+    name: str
+    build: Callable[[], synthetic.Municipality]
+    status_day: date
+
+
+DEMOS = {
+    "fsm1": Demo("Aalborg, FSM1, as in seed 002", lambda: aalborg.municipality("851"), aalborg.STATUS_DAY),
+    "fsm2": Demo("Herning, FSM2, as in seed 003", herning.municipality, herning.STATUS_DAY),
+}
+
+
 @app.command()
 def demo(
-    as_of: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="The status date")] = STATUS_DAY,
+    programme: Programme = "fsm1",
+    as_of: Annotated[
+        date | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="The status date (default: fsm1 2018-03-02, fsm2 2021-12-31)"
+        ),
+    ] = None,
     workers: Workers = CORES,
 ) -> None:
-    """Build a synthetic municipality shaped like Aalborg in 2018, import it, run, and print the status.
+    """Build a synthetic municipality — Aalborg's FSM1 project in 2018 (seed 002), or Herning's FSM2
+    project (seed 003) with --programme fsm2 — import it, run, and print the status.
 
-    Example: fsm demo --as-of 2018-03-02
+    Example: fsm demo --programme fsm2
     """
+    if programme not in DEMOS:
+        raise fail(f"no demo for {programme!r}; known: {', '.join(DEMOS)}")
+    shown = DEMOS[programme]
+    place = shown.build()
     engine = database()
     with tempfile.TemporaryDirectory() as folder:
-        delivery = Path(folder) / "aalborg-demo"
-        write_delivery(delivery, [synthetic.municipality("851")])
+        delivery = Path(folder) / f"{programme}-demo"
+        write_delivery(delivery, [place])
         imported = import_folder(engine, delivery)
-    console.print(f"demo delivery imported: {imported}")
-    run_command(as_of=as_of, programme="fsm1", municipality="851", workers=workers)
-    status(run=None, municipality="851", as_json=False, show_cpr=False)
+    console.print(f"demo delivery ({shown.name}) imported: {imported}")
+    run_command(
+        as_of=as_of or shown.status_day, programme=programme, municipality=place.code, workers=workers
+    )
+    status(run=None, municipality=place.code, as_json=False, show_cpr=False)
 
 
 AsJson = Annotated[

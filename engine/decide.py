@@ -91,9 +91,11 @@ def to_decision(
     trace: Sequence[RuleOutcome],
     detail: Mapping[str, Any] | None = None,
 ) -> Decision:
+    spec = pack.decision(decision_id)
     return Decision.model_construct(
         decision=decision_id,
-        label=pack.decision(decision_id).label,
+        label=spec.label,
+        verdict=spec.shown_as.passed if passed else spec.shown_as.failed,
         subject=subject,
         municipality=municipality,
         outcome=passed,

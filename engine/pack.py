@@ -99,9 +99,17 @@ class Rule(Frozen):
         return self
 
 
+class ShownAs(Frozen):
+    """How a decision's outcome reads to a person (e.g. MEMBER / NOT A MEMBER)."""
+
+    passed: str = "PASSED"
+    failed: str = "FAILED"
+
+
 class DecisionSpec(Frozen):
     id: str
     label: str
+    shown_as: ShownAs = ShownAs()
     facts: str
     outcome: Literal[
         "every_rule_passes", "first_passing_fact", "first_passing_fact_per_rule", "first_sequence"

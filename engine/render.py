@@ -56,10 +56,9 @@ def sequence(rule: Rule) -> str:
 
 
 def decision(console: Console, found: Decision, *, full_cpr: bool = False) -> None:
-    verdict = "MEMBER" if found.outcome else "NOT A MEMBER"
     style = "bold green" if found.outcome else "bold red"
     header = Text.assemble(
-        (verdict, style),
+        (found.verdict, style),
         f"  {found.label} — citizen {cpr.shown(found.subject, full=full_cpr)}, municipality {found.municipality}, "
         f"decided on {found.decided_on} by {found.programme} pack {found.pack_version} "
         f"({found.pack_hash[:12]})",
@@ -139,9 +138,19 @@ def municipality_status(console: Console, status: MunicipalityStatus, *, full_cp
             blocked(rate.blocked_by, full_cpr=full_cpr),
         )
     console.print(rates)
+    if status.grant_years:
+        budgeted = ", ".join(f"{y.year}: {y.amount:,.2f}" for y in status.grant_years)
+        total = sum(y.amount for y in status.grant_years)
+        console.print(f"  grant by year: {budgeted} (together {total:,.2f} kr)")
     if status.months:
         months = Table(
-            "month", "effort group", "in activity", "share", "qualifies", "more needed", title="rate 3 months"
+            "month",
+            "effort group",
+            "counted",
+            "share",
+            "qualifies",
+            "more needed",
+            title="the effort group month by month (counted: in activity that counts)",
         )
         for month in status.months:
             share = f"{100 * month.in_activity / month.effort_group:.1f} %" if month.effort_group else "—"
@@ -151,7 +160,7 @@ def municipality_status(console: Console, status: MunicipalityStatus, *, full_cp
                 str(month.in_activity),
                 share,
                 "[green]yes[/green]" if month.qualifies else "no",
-                str(month.needed) if not month.qualifies else "",
+                str(month.needed or ""),
             )
         console.print(months)
     for warning in status.warnings:
@@ -168,7 +177,9 @@ def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False) -> 
         return f"{blocked_by['not_visitated']} not visitated on {blocked_by['day']}{reason}: {shown}"
     if "months" in blocked_by:
         short = [m for m in blocked_by["months"] if m["needed"]]
-        return "; ".join(f"{m['month']}: {m['needed']} more" for m in short[-6:]) or "no qualifying run yet"
+        needed = "; ".join(f"{m['month']}: {m['needed']} more" for m in short[-6:]) or "no qualifying run yet"
+        steps = [s for s in blocked_by.get("steps", ()) if s["reached_in"] is None]
+        return (f"not yet reached: {', '.join(s['step'] for s in steps)}; " if steps else "") + needed
     return ", ".join(f"{k} {v}" for k, v in blocked_by.items())
 
 

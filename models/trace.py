@@ -40,6 +40,8 @@ class RuleOutcome(Frozen):
 class Decision(Frozen):
     decision: str
     label: str
+    verdict: str
+    """The outcome as the pack words it (e.g. MEMBER, NOT A MEMBER)."""
     subject: str
     municipality: str
     outcome: bool

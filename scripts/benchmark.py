@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from engine.importing import import_folder
 from engine.run import nightly_run
 from engine.store import KINDS
-from engine.synthetic import municipalities, write_delivery
+from engine.synthetic import write_delivery
+from engine.synthetic.aalborg import municipalities
 from models.database import make_engine, upgrade
 from models.db import CitizenVersion
 

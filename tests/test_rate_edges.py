@@ -12,7 +12,7 @@ from engine.pack import get_pack
 from engine.programmes import evaluate_municipality
 from engine.programmes.fsm1_rates import split_grant
 from engine.runner import Runner
-from engine.synthetic import AALBORG_EXITS, municipality
+from engine.synthetic.aalborg import AALBORG_EXITS, municipality
 from models.domain import CitizenTimeline, Grant
 
 PACK = get_pack("fsm1")

@@ -19,7 +19,8 @@ from engine import batch, results
 from engine.cli import app
 from engine.importing import import_folder
 from engine.run import RunRefused, nightly_run, run_lock
-from engine.synthetic import municipalities, municipality, write_delivery
+from engine.synthetic import write_delivery
+from engine.synthetic.aalborg import municipalities, municipality
 from models.runs import Run, StoredDecision
 
 STATUS_DAY = date(2018, 3, 2)

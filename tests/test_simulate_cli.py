@@ -20,7 +20,8 @@ from engine.cli import app
 from engine.importing import import_folder
 from engine.run import nightly_run
 from engine.simulate.base import read_only
-from engine.synthetic import municipality, write_delivery
+from engine.synthetic import write_delivery
+from engine.synthetic.aalborg import municipality
 from models.database import make_engine, upgrade
 from models.db import Base, Delivery
 

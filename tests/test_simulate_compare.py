@@ -16,7 +16,7 @@ from engine.programmes import evaluate_municipality
 from engine.render import masked_status
 from engine.simulate import document, tables, text
 from engine.simulate.simulation import simulate
-from engine.synthetic import municipality
+from engine.synthetic.aalborg import municipality
 from models.status import MunicipalityStatus
 from tests.simulations import base_of, header, scenario, simulated
 from tests.test_rate_edges import member

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from engine.simulate import document, tables, workbook
 from engine.simulate.simulation import Simulation, simulate
-from engine.synthetic import municipality
+from engine.synthetic.aalborg import municipality
 from tests.simulations import base_of, header, scenario
 
 PLACE = municipality("851", members=80, non_members=10)

@@ -32,13 +32,13 @@ from engine.payout import approval_rate, by_fact, money, needed, priced
 from engine.periods import Span, merged, months_inside
 from engine.programmes import CitizenOutcome, Concluded, Municipality
 from engine.runner import Runner
-from models.codes import GrantProgramme
+from models.codes import GROUPS_BY_PROGRAMME, GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
 from models.status import GrantYearAmount, MonthResult, MunicipalityStatus, RateResult
 from models.trace import Decision
 
 FSM2 = GrantProgramme.fsm2
-VISITATION_KEYS = ("indsats", "fritaget", "rehab", "mangler")
+VISITATION_KEYS = (*sorted(g.value for g in GROUPS_BY_PROGRAMME[FSM2]), "fritaget", "mangler")
 """Active participants by their group on the as-of date; `fritaget`: in the effort group but exempted."""
 
 

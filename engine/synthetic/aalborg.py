@@ -1,4 +1,4 @@
-"""Synthetic, deterministic municipalities for the demo and the benchmark.
+"""A synthetic FSM1 municipality shaped like Aalborg in 2018 (seed 002), for the demo and the benchmark.
 
 The shape follows seed 002 (Aalborg, status on 2 March 2018): 1,220 members fixed in December 2016;
 251 no longer on cash benefits (by exit reason, as in the seed's table); 969 active, visitated
@@ -8,14 +8,12 @@ Other municipalities are the same shape scaled to their size. CPR numbers are ma
 7th digits chosen so that the century rule gives the intended birth year.
 """
 
-import csv
 import random
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
+from engine.synthetic import Maker, Municipality, scaled
 from models.domain import CitizenTimeline, Grant
 
 AALBORG_EXITS = {
@@ -45,41 +43,7 @@ STATUS_DAY = date(2018, 3, 2)
 PROJECT = (date(2017, 8, 1), date(2019, 8, 31))
 
 
-@dataclass(frozen=True)
-class Municipality:
-    code: str
-    grant: Grant
-    citizens: list[CitizenTimeline]
-
-
-def _scaled(counts: dict[str, int], total: int) -> dict[str, int]:
-    """Counts in the same proportions adding up to `total` (largest remainders)."""
-    whole = sum(counts.values())
-    exact = {k: v * total / whole for k, v in counts.items()}
-    result = {k: int(x) for k, x in exact.items()}
-    for k in sorted(exact, key=lambda k: exact[k] - result[k], reverse=True)[: total - sum(result.values())]:
-        result[k] += 1
-    return result
-
-
-class _Maker:
-    def __init__(self, code: str, seed: int, taken: set[str]) -> None:
-        self.code = code
-        self.rng = random.Random(f"{code}:{seed}")
-        self.taken = taken
-
-    def day(self, first: date, last: date) -> date:
-        return first + timedelta(days=self.rng.randint(0, (last - first).days))
-
-    def cpr(self) -> str:
-        """A made-up CPR number born 1955–1990 (7th digit 0–3: the 1900s), unique among `taken`."""
-        while True:
-            born = self.day(date(1955, 1, 1), date(1990, 12, 31))
-            number = f"{born:%d%m%y}-{self.rng.randint(0, 3)}{self.rng.randint(0, 999):03d}"
-            if number not in self.taken:
-                self.taken.add(number)
-                return number
-
+class _Maker(Maker):
     def citizen(self, kind: str, group: str | None = None) -> CitizenTimeline:
         """One citizen; `kind` is an exit status, 'active', or a non-member kind."""
         rng = self.rng
@@ -166,8 +130,8 @@ def municipality(
     """A municipality with `members` target-group members shaped like Aalborg's, and some non-members
     (a quarter as many by default). `taken`: CPR numbers already used elsewhere."""
     maker = _Maker(code, seed, set() if taken is None else taken)
-    exits = _scaled(AALBORG_EXITS, round(members * sum(AALBORG_EXITS.values()) / AALBORG_MEMBERS))
-    groups = _scaled(AALBORG_GROUPS, members - sum(exits.values()))
+    exits = scaled(AALBORG_EXITS, round(members * sum(AALBORG_EXITS.values()) / AALBORG_MEMBERS))
+    groups = scaled(AALBORG_GROUPS, members - sum(exits.values()))
     citizens: list[CitizenTimeline] = []
     for kind, count in exits.items():
         for _ in range(count):
@@ -194,70 +158,7 @@ def municipalities(total_members: int, count: int, *, seed: int = 2018) -> Itera
     """`count` municipalities (codes 101, 102, ...) sharing `total_members` members, with uneven sizes."""
     rng = random.Random(seed)
     weights = [rng.paretovariate(1.3) for _ in range(count)]
-    sizes = _scaled({str(i): max(1, int(w * 1000)) for i, w in enumerate(weights)}, total_members)
+    sizes = scaled({str(i): max(1, int(w * 1000)) for i, w in enumerate(weights)}, total_members)
     taken: set[str] = set()
     for index, size in enumerate(sizes.values()):
         yield municipality(f"{101 + index * 8:03d}", max(size, 1), seed=seed, taken=taken)
-
-
-DELIVERY_COLUMNS = {
-    "citizens.csv": ("citizen_id", "birth_date", "death_date"),
-    "residence.csv": ("citizen_id", "municipality", "from", "to"),
-    "support.csv": ("citizen_id", "support", "from", "to"),
-    "match.csv": ("citizen_id", "category", "from", "to"),
-    "programmes.csv": ("citizen_id", "programme", "from", "to"),
-    "visitations.csv": ("citizen_id", "programme", "date", "group"),
-    "activities.csv": ("citizen_id", "activity", "from", "to"),
-    "grants.csv": ("municipality", "programme", "amount", "approved_on", "project_start", "project_end"),
-}
-TIMELINE_FILES = {
-    "residence.csv": "residence",
-    "support.csv": "support",
-    "match.csv": "match",
-    "programmes.csv": "programmes",
-    "visitations.csv": "visitations",
-    "activities.csv": "activities",
-}
-
-
-def write_delivery(directory: Path, municipalities: Iterable[Municipality]) -> int:
-    """Write municipalities as one data delivery (SPEC section 3); returns the number of citizens."""
-    directory.mkdir(parents=True, exist_ok=True)
-    handles = {name: (directory / name).open("w", newline="", encoding="utf-8") for name in DELIVERY_COLUMNS}
-    try:
-        writers = {name: csv.writer(handle) for name, handle in handles.items()}
-        for name, columns in DELIVERY_COLUMNS.items():
-            writers[name].writerow(columns)
-        seen: set[str] = set()
-        for place in municipalities:
-            grant = place.grant
-            writers["grants.csv"].writerow(
-                (
-                    grant.municipality,
-                    grant.programme.value,
-                    f"{grant.amount:.2f}",
-                    grant.approved_on,
-                    grant.project_start,
-                    grant.project_end,
-                )
-            )
-            for citizen in place.citizens:
-                if citizen.citizen_id in seen:
-                    continue
-                seen.add(citizen.citizen_id)
-                writers["citizens.csv"].writerow(
-                    (citizen.citizen_id, _cell(citizen.birth_date), _cell(citizen.death_date))
-                )
-                for name, field in TIMELINE_FILES.items():
-                    columns = DELIVERY_COLUMNS[name][1:]
-                    for record in getattr(citizen, field):
-                        row = record.model_dump(by_alias=True, mode="json")
-                        writers[name].writerow((citizen.citizen_id, *(_cell(row[c]) for c in columns)))
-    finally:
-        for handle in handles.values():
-            handle.close()
-    return len(seen)
-
-
-def _cell(value: object) -> str:
-    return "" if value is None else str(value)
