@@ -8,6 +8,7 @@ import pytest
 
 from engine.pack import get_pack
 from engine.simulate import simulation as simulation_module
+from engine.simulate import terms as terms_module
 from engine.simulate.loading import ScenarioError, load_scenario
 from engine.simulate.scenario import AddActivity, BaseRef, Count, SetParameter, Visitate
 from engine.simulate.simulation import simulate
@@ -234,6 +235,7 @@ def test_scenario_level_mistakes_name_their_key():
 
 def test_a_programme_the_simulation_does_not_know_yet_is_named(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(simulation_module, "get_pack", lambda programme: get_pack("fsm1"))
+    monkeypatch.setattr(terms_module, "TERMS", {"fsm1": terms_module.TERMS["fsm1"]})
     assert errors("municipality: '851'\nprogramme: fsm2\nchanges: []\n") == [
         "scenario.yaml, line 2, programme: the simulation knows fsm1, not 'fsm2' yet"
     ]

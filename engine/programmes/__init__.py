@@ -69,8 +69,16 @@ class MunicipalityResult:
     evaluations: list[Evaluation]
     """Every citizen decision: membership of every citizen looked at, the status of every member."""
     rates: list[Decision]
-    membership_params: Mapping[str, Any]
-    rate_params: Mapping[str, Any]
+    place: Municipality
+    """What the evaluation was made under (pack, grant, as-of date, parameters)."""
+
+    @property
+    def membership_params(self) -> Parameters:
+        return self.place.membership_params
+
+    @property
+    def rate_params(self) -> Parameters:
+        return self.place.rate_params
 
 
 class Programme(Protocol):
@@ -149,6 +157,4 @@ def evaluate_municipality(
         if advance:
             advance(1)
     concluded = programme.conclude(place, contributions)
-    return MunicipalityResult(
-        concluded.status, evaluations, concluded.rates, place.membership_params, place.rate_params
-    )
+    return MunicipalityResult(concluded.status, evaluations, concluded.rates, place)

@@ -92,24 +92,48 @@ def _eligibility(
     return Evaluation("fsm2.eligibility", timeline.citizen_id, place.code, day, facts, verdicts)
 
 
-def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
-    """Eligibility on every segment of the project so far, participation, the status on the as-of date,
-    and the months in the effort group and counted."""
+@dataclass(frozen=True)
+class Participation:
+    """A citizen's days in the project from its start to the as-of date."""
+
+    window: Span
+    eligible: list[Span]
+    """The days the rules found the citizen in the target group (merged)."""
+    reasons: list[tuple[Span, str]]
+    """The days that end a participation, and why (facts.fsm2.leaving_days)."""
+
+    @property
+    def days(self) -> list[Span]:
+        return participation(self.eligible, self.reasons, self.window)
+
+
+def participation_of(place: Municipality, timeline: CitizenTimeline) -> Participation:
+    """Eligibility decided by the rules on every segment of the project so far (with the law in force
+    on each), and what ends a participation."""
     assert isinstance(place, Fsm2Municipality)
-    as_of, params = place.as_of, place.membership_params
-    today = _eligibility(place, timeline, as_of, params, as_of)
-    window = Span(place.grant.project_start, as_of)
+    window = Span(place.grant.project_start, place.as_of)
     eligible = []
     if window.first <= window.last:
         for segment in segments(timeline, window, [start for start, _ in place.regimes]):
             regime_start, regime = place.regime_on(segment.first)
             if _eligibility(place, timeline, segment.first, regime, regime_start).passed:
                 eligible.append(segment)
-    if not eligible:
+    reasons = leaving_days(timeline, place.code, window, place.membership_params["leaving_support"])
+    return Participation(window, merged(eligible), reasons)
+
+
+def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
+    """Eligibility on the as-of date and on every segment of the project so far, participation, the
+    status on the as-of date, and the months in the effort group and counted."""
+    assert isinstance(place, Fsm2Municipality)
+    as_of, params = place.as_of, place.membership_params
+    today = _eligibility(place, timeline, as_of, params, as_of)
+    taking_part = participation_of(place, timeline)
+    if not taking_part.eligible:
         outside = bool(timeline.activities) or any(v.programme is FSM2 for v in timeline.visitations)
         return CitizenOutcome([today], Contribution(False, outside_with_effort=outside))
-    joined = merged(eligible)[-1]
-    reasons = leaving_days(timeline, place.code, window, params["leaving_support"])
+    window, reasons = taking_part.window, taking_part.reasons
+    joined = taking_part.eligible[-1]
     last_eligible = joined.last
     left = first_leaving(reasons, last_eligible, as_of)
     facts = {
@@ -140,8 +164,7 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
         regime_start, regime = place.regime_on(joined.first)
         decisions.append(_eligibility(place, timeline, joined.first, regime, regime_start))
     decisions.append(status)
-    participating = participation(eligible, reasons, window)
-    effort = effort_days(timeline, visited, participating, params["effort_group"])
+    effort = effort_days(timeline, visited, taking_part.days, params["effort_group"])
     in_effort, counted = counted_months(timeline, effort, place.grant.project, as_of, place.rate_params)
     return CitizenOutcome(decisions, Contribution(True, gone, group, in_effort, counted))
 

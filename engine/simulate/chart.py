@@ -1,29 +1,28 @@
 """`--chart FILE.png|.svg`: the monthly share of the effort group in counting activity, baseline and
-scenario, against the threshold (both thresholds when a reform changed it), by engine/charts.py."""
+scenario, against the programme's thresholds (before and after, when a reform changed them), by
+engine/charts.py."""
 
-from decimal import Decimal
 from pathlib import Path
 
 from engine.charts import Format, ShareSeries, share_chart
+from engine.programmes import programme_of
 from engine.simulate.simulation import Simulation
 
 SUFFIXES: dict[str, Format] = {".png": "png", ".svg": "svg"}
 
 
-def percent(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f} %"
-
-
 def chart(simulation: Simulation, fmt: Format) -> bytes:
-    name = simulation.terms.share_parameter
-    before, after = simulation.baseline.rate_params[name], simulation.result.rate_params[name]
-    if before == after:
-        thresholds = {f"{name} {percent(before)}": before}
-    else:
-        thresholds = {
-            f"baseline {name} {percent(before)}": before,
-            f"scenario {name} {percent(after)}": after,
+    programme = programme_of(simulation.result.place.pack)
+    before = programme.share_thresholds(simulation.baseline.rate_params)
+    after = programme.share_thresholds(simulation.result.rate_params)
+    thresholds = (
+        before
+        if before == after
+        else {
+            **{f"baseline {k}": v for k, v in before.items()},
+            **{f"scenario {k}": v for k, v in after.items()},
         }
+    )
     series = [
         ShareSeries("baseline", simulation.baseline.status.months),
         ShareSeries("scenario", simulation.result.status.months),

@@ -49,12 +49,9 @@ class Context:
 
     @classmethod
     def of(cls, terms: Terms, state: State, result: MunicipalityResult) -> "Context":
-        municipality, params = result.status.municipality, result.rate_params
-        ids = {e.subject for e in result.evaluations if e.decision == terms.membership and e.passed}
-        members = {
-            cid: terms.member(t, municipality, params) for cid, t in state.timelines.items() if cid in ids
-        }
-        return cls(terms, municipality, members, params)
+        ids = terms.members(result.evaluations)
+        members = {cid: terms.member(t, result.place) for cid, t in state.timelines.items() if cid in ids}
+        return cls(terms, result.status.municipality, members, result.rate_params)
 
 
 @dataclass(frozen=True)
@@ -183,10 +180,8 @@ def _with(record: R, **changes: Any) -> R:
 
 def apply(change: CitizenChange, state: State, context: Context) -> Applied:
     """Apply one operation to the members it picks; raises Problems (places inside the change)."""
-    if isinstance(change, Exit) and change.reason in context.params["current_support"]:
-        raise Problems(
-            [Problem(("reason",), f"{change.reason} is a cash benefit: changing to it is no exit")]
-        )
+    if isinstance(change, Exit) and (refused := context.terms.no_exit(change.reason, context.params)):
+        raise Problems([Problem(("reason",), refused)])
     eligible = [
         cid
         for cid, member in context.members.items()
