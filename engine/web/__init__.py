@@ -2,7 +2,6 @@
 run replays. Server-rendered pages and a JSON API under /api (OpenAPI at /openapi.json), all behind
 authentication; the application changes nothing but the access log."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -10,8 +9,10 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine import audit, results
 from engine.users import User, Users
@@ -29,6 +30,21 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 """Pages hold personal data: not cached, not framed, no script, nothing loaded from elsewhere."""
+
+
+class SecurityHeaders:
+    """Adds HEADERS to every response (plain ASGI: streamed exports pass through untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
 def _is_api(request: Request) -> bool:
@@ -93,14 +109,7 @@ def create_app(engine: Engine, users: Users) -> FastAPI:
         max_age=SESSION_HOURS * 3600,
         same_site="strict",
     )
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.update(HEADERS)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     app.add_exception_handler(Unauthorised, _unauthorised)
     app.add_exception_handler(results.NotFound, _not_found)

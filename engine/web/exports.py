@@ -17,10 +17,22 @@ api = APIRouter(prefix="/api", tags=["exports"], responses=PROBLEMS)
 CONTENT = {media: {"schema": {"type": "string"}} for media in export.MEDIA_TYPES.values()}
 
 
+CHUNK = 1 << 16
+
+
 def _chunks(request: Request, run_id: int, fmt: export.ExportFormat, full_cpr: bool) -> Iterator[str]:
-    """The export, read in a session of its own (the response is streamed after the route returns)."""
+    """The export in pieces of about 64 KiB, read in a session of its own (the response is streamed
+    after the route has returned)."""
     with Session(request.app.state.engine) as session:
-        yield from export.export(session, results.get_run(session, run_id), fmt, full_cpr=full_cpr)
+        pending: list[str] = []
+        size = 0
+        for line in export.export(session, results.get_run(session, run_id), fmt, full_cpr=full_cpr):
+            pending.append(line)
+            size += len(line)
+            if size >= CHUNK:
+                yield "".join(pending)
+                pending, size = [], 0
+        yield "".join(pending)
 
 
 @api.get(
