@@ -76,6 +76,8 @@ def _saved(figure: Figure, fmt: Format) -> bytes:
 
 LANES = ("residence", "support", "match", "programmes", "activities", "exemptions")
 """The period lanes of a citizen's timeline chart, top to bottom; visitations get a lane of points."""
+BAR, MARGIN = 0.35, 0.6
+"""Half a bar's height and the space above the top lane and below the bottom one, in lanes."""
 PALETTE = ("#9ecae1", "#a1d99b", "#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0", "#dadaeb", "#fcbba1")
 
 
@@ -123,14 +125,16 @@ def timeline_chart(
                 continue
             code = _code(record)
             colour = colours.setdefault(code, PALETTE[len(colours) % len(PALETTE)])
-            axes.broken_barh([(start, end - start)], (y - 0.35, 0.7), facecolors=colour, edgecolor="#555555")
+            axes.broken_barh(
+                [(start, end - start)], (y - BAR, 2 * BAR), facecolors=colour, edgecolor="#555555"
+            )
             if end - start > (right - left) / 8:
                 axes.text(start + (right - left) / 200, y, code, va="center", fontsize=7, clip_on=True)
     for (label, day), style in zip(marks.items(), ("--", ":", "-.", "-"), strict=False):
         axes.axvline(date2num(day), color="#c0392b", linestyle=style, label=f"{label} {day.isoformat()}")
     axes.set_yticks(range(len(lanes)), list(reversed(lanes)))
     axes.set_xlim(left, right)
-    axes.set_ylim(-0.6, len(lanes) - 0.4)
+    axes.set_ylim(-MARGIN, len(lanes) - 1 + MARGIN)
     axes.xaxis.set_major_locator(AutoDateLocator())
     axes.xaxis.set_major_formatter(ConciseDateFormatter(axes.xaxis.get_major_locator()))
     axes.set_title(title)

@@ -17,7 +17,7 @@ from engine.web.auth import Reader
 from engine.web.deps import Db, FoundRun, Ref, log_access
 from engine.web.pages import inline_svg, page
 from engine.web.runs import masked_decision
-from engine.web.schemas import CITIZEN_ID, PROBLEMS, CitizenDetail, CitizenQuery
+from engine.web.schemas import CITIZEN_ID, PROBLEMS, CitizenDetail, CitizenQuery, Problem
 from models.runs import Run
 from models.trace import Decision
 
@@ -113,6 +113,7 @@ def citizen_api(run: FoundRun, ref: Ref, user: Reader, session: Db) -> dict[str,
     "/runs/{run_id}/citizens/search",
     response_model=CitizenDetail,
     summary="Find a citizen in a run by CPR number or pseudonym (sent in the body, never in the URL)",
+    responses={400: {"model": Problem, "description": "The body cannot be read as JSON"}},
 )
 def find_citizen_api(run: FoundRun, query: CitizenQuery, user: Reader, session: Db) -> dict[str, Any]:
     return citizen_detail(session, run, ref_of(session, run, query.citizen_id), user, "citizen api")[2]

@@ -1,7 +1,7 @@
 """The JSON API's documents (its OpenAPI description is generated from these). CPR numbers in them
 are masked (`DDMMYY-xxxx`) unless the user's role may see them in full."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -45,6 +45,12 @@ class RunOut(BaseModel):
     citizens: int
     members: int
     decisions: int
+
+    @field_validator("started_at", "finished_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """Times are stored in UTC; SQLite gives them back without their offset."""
+        return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 class RunDetail(BaseModel):
