@@ -398,16 +398,23 @@ def demo(
     status(run=None, municipality="851", as_json=False, show_cpr=False)
 
 
-audit_app = typer.Typer(
-    help="Audit stored runs: prove that a run's stored results are what its rules give on its data."
-    "\n\nExample: fsm audit verify 3"
+def command_group(name: str, help: str) -> typer.Typer:
+    """A group of sub-commands, `fsm NAME COMMAND`."""
+    group = typer.Typer(help=help)
+    app.add_typer(group, name=name)
+    return group
+
+
+audit_app = command_group(
+    "audit",
+    "Audit stored runs: prove that a run's stored results are what its rules give on its data."
+    "\n\nExample: fsm audit verify 3",
 )
-app.add_typer(audit_app, name="audit")
-users_app = typer.Typer(
-    help="Users of the web UI (`fsm serve`), kept in the users file (FSM_USERS, default fsm-users.toml)."
-    "\n\nExample: fsm users add alice --role auditor"
+users_app = command_group(
+    "users",
+    "Users of the web UI (`fsm serve`), kept in the users file (FSM_USERS, default fsm-users.toml)."
+    "\n\nExample: fsm users add alice --role auditor",
 )
-app.add_typer(users_app, name="users")
 DIFFERENT = 1
 
 
@@ -448,7 +455,7 @@ def audit_verify(
 @app.command("export")
 def export_command(
     run: Annotated[int, typer.Argument(min=1, help="The run to export")],
-    format: Annotated[
+    fmt: Annotated[
         ExportFormat,
         typer.Option("--format", "-f", help="jsonl: a decision a line; csv: a trace entry a row"),
     ] = ExportFormat.jsonl,
@@ -466,7 +473,7 @@ def export_command(
             found = results.get_run(session, run)
         except results.NotFound as error:
             raise fail(str(error)) from None
-        chunks = export(session, found, format, full_cpr=show_cpr)
+        chunks = export(session, found, fmt, full_cpr=show_cpr)
         if output is None:
             sys.stdout.writelines(chunks)
             return

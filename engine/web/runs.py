@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine import audit, cpr, render, results
@@ -82,7 +83,7 @@ def municipality_view(session: Session, run: Run, status: MunicipalityStatus, us
     )
 
 
-def verification(engine: Any, run: Run, user: User, limit: int) -> dict[str, Any]:
+def verification(engine: Engine, run: Run, user: User, limit: int) -> dict[str, Any]:
     """The replay check as JSON: identical or not, with the first differences (CPR numbers masked)."""
     found = audit.verify(engine, run.id, limit=limit)
     full = user.may("full_cpr")
