@@ -25,7 +25,8 @@ def exported(engine: Engine, run_id: int, fmt: ExportFormat, *, full_cpr: bool =
 
 
 def test_json_lines_hold_every_decision_with_its_trace_in_order_cpr_masked(stored_runs: Engine):
-    documents = [json.loads(line) for line in exported(stored_runs, 2, ExportFormat.jsonl).splitlines()]
+    text = exported(stored_runs, 2, ExportFormat.jsonl)
+    documents = [json.loads(line) for line in text.splitlines()]
     assert len(documents) == 2748
     assert [d["decision"] for d in documents] == sorted(d["decision"] for d in documents)
     statuses = [d for d in documents if d["decision"] == "fsm1.status"]
@@ -36,7 +37,7 @@ def test_json_lines_hold_every_decision_with_its_trace_in_order_cpr_masked(store
     assert len(rate2["detail"]["blocked_by"]["citizens"]) == 10
     membership = next(d for d in documents if d["decision"] == "fsm1.membership")
     assert {"rule", "passed", "facts", "parameters", "source"} <= set(membership["trace"][0])
-    assert CPR_IN_FULL.search(exported(stored_runs, 2, ExportFormat.jsonl)) is None
+    assert CPR_IN_FULL.search(text) is None
 
 
 def test_full_cpr_numbers_only_when_asked_for(stored_runs: Engine):

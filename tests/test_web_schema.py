@@ -39,7 +39,7 @@ def test_every_operation_answers_as_described_and_never_with_a_server_error(web_
     operation = web_schema[path][method]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(case: schemathesis.Case) -> None:
         case.call_and_validate(headers=AUTH)
 

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine import audit, results
 from engine.users import User, Users
 from engine.web import auth, citizens, diff, exports, members, runs
-from engine.web.auth import Unauthorised, current_user, login_redirect
+from engine.web.auth import Unauthorised, current_user, login_redirect, reader
 from engine.web.pages import page
 from engine.web.schemas import PROBLEMS, Me
 
@@ -117,10 +117,9 @@ def create_app(engine: Engine, users: Users) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.include_router(auth.router)
-    for module in (runs, members, citizens, diff):
-        app.include_router(module.pages)
-        app.include_router(module.api)
-    app.include_router(exports.api)
+    for module in (runs, members, citizens, diff, exports):
+        for router in module.routers:  # the user first, before any parameter is looked up
+            app.include_router(router, dependencies=[Depends(reader)])
 
     @app.get(
         "/api/me", response_model=Me, tags=["auth"], responses=PROBLEMS, summary="Who you are logged in as"

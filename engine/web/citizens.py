@@ -23,6 +23,7 @@ from models.trace import Decision
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["citizens"], responses=PROBLEMS)
+routers = (pages, api)
 MARGIN = timedelta(days=90)
 
 

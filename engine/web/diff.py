@@ -15,6 +15,7 @@ from engine.web.schemas import PROBLEMS, DiffPage
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["diff"], responses=PROBLEMS)
+routers = (pages, api)
 RunQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Query(alias="page", ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=1000)]

@@ -14,6 +14,7 @@ from engine.web.deps import Db, FoundRun, log_access
 from engine.web.schemas import PROBLEMS
 
 api = APIRouter(prefix="/api", tags=["exports"], responses=PROBLEMS)
+routers = (api,)
 CONTENT = {media: {"schema": {"type": "string"}} for media in export.MEDIA_TYPES.values()}
 
 

@@ -20,6 +20,7 @@ from models.status import MunicipalityStatus
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["members"], responses=PROBLEMS)
+routers = (pages, api)
 Filter = Annotated[MemberFilter, Query()]
 
 

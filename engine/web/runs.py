@@ -23,6 +23,7 @@ from models.trace import Decision
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["runs"], responses=PROBLEMS)
+routers = (pages, api)
 Limit = Annotated[int, Query(ge=1, le=1000, description="How many differences to show at most")]
 
 
