@@ -51,9 +51,7 @@ def test_the_api_answers_401_unauthorised_without_credentials_and_says_nothing_e
     assert response.headers["www-authenticate"] == 'Basic realm="fsm"'
 
 
-@pytest.mark.parametrize(
-    "url", ["/runs/99", "/runs/0", "/runs/2/municipalities/9?page=0", "/diff?first=x"]
-)
+@pytest.mark.parametrize("url", ["/runs/99", "/runs/0", "/runs/2/municipalities/9?page=0", "/diff?first=x"])
 def test_nothing_about_runs_or_parameters_is_said_before_the_user_is_known(client, url):
     response = client.get("/api" + url)
     assert (response.status_code, response.json()) == (401, {"detail": "unauthorised"})

@@ -43,17 +43,19 @@ def municipality_row(session: Session, run: Run, municipality: str) -> RunMunici
     return row
 
 
-def rate3_share(session: Session, run: Run, municipality: str) -> Decimal:
-    """The rate-3 threshold the run used (its stored rate parameters), as a share of 1."""
-    return Decimal(str(municipality_row(session, run, municipality).rate_parameters["rate3_share"]))
+def thresholds(session: Session, run: Run, municipality: str) -> dict[str, Decimal]:
+    """The rate-3 line the run used (its stored rate parameters; none for a pack without one)."""
+    share = municipality_row(session, run, municipality).rate_parameters.get("rate3_share")
+    if share is None:
+        return {}
+    return {f"rate 3: {(Decimal(str(share)) * 100).normalize():f} %": Decimal(str(share))}
 
 
-def share_svg(run: Run, status: MunicipalityStatus, threshold: Decimal) -> str:
-    """The monthly effort-group share against the rate-3 line; filled markers are qualifying months."""
-    label = f"rate 3: {(threshold * 100).normalize():f} %"
+def share_svg(run: Run, status: MunicipalityStatus, lines: dict[str, Decimal]) -> str:
+    """The monthly effort-group share against the threshold lines; filled markers are qualifying months."""
     svg = share_chart(
         [ShareSeries(f"run {run.id}", status.months)],
-        {label: threshold},
+        lines,
         title=f"{status.municipality}: effort group in company-directed activity, by month",
         fmt="svg",
     )
@@ -71,7 +73,7 @@ class MunicipalityView:
 
 def municipality_view(session: Session, run: Run, status: MunicipalityStatus, user: User) -> MunicipalityView:
     full = user.may("full_cpr")
-    chart = share_svg(run, status, rate3_share(session, run, status.municipality)) if status.months else None
+    chart = share_svg(run, status, thresholds(session, run, status.municipality)) if status.months else None
     return MunicipalityView(
         status=masked_status(status, user),
         blocked={
