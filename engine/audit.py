@@ -2,14 +2,15 @@
 
 The replay rebuilds the rule pack from the files the run stored under its content hash, reads the
 timelines, grants and grant years as they were known after the run's last delivery, evaluates the
-run's municipalities as of its date with the nightly run's own pipeline (in this process), and
-compares every decision row, every municipality status and the parameters with the stored ones.
+run's municipalities as of its date with the nightly run's own pipeline (`engine.run.evaluate_grants`,
+in this process: the one function used from engine/run.py), and compares every decision row, every
+municipality status and the parameters with the stored ones.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import Engine, select
@@ -17,9 +18,12 @@ from sqlalchemy.orm import Session
 
 from engine import results
 from engine.pack import Pack, PackError
-from engine.run import Evaluated, evaluate_grants, residents
+from engine.run import evaluate_grants
 from engine.store import load_grant_years, load_grants, load_timelines
 from models.runs import Run, RunMunicipality, StoredDecision
+
+if TYPE_CHECKING:
+    from engine.run import Evaluated
 
 _REPLAYING = Lock()
 """One replay at a time per process: the nightly run's pipeline and durable-rules host are process-wide."""
@@ -63,7 +67,7 @@ def _plain(value: Any) -> Any:
     return from_json(to_json(value))
 
 
-def _replay(session: Session, run: Run, pack: Pack) -> list[Evaluated]:
+def _replay(session: Session, run: Run, pack: Pack) -> list["Evaluated"]:
     """The run's municipalities evaluated again, as known after its delivery (none before the first)."""
     if run.delivery_id is None:
         return []
@@ -73,9 +77,14 @@ def _replay(session: Session, run: Run, pack: Pack) -> list[Evaluated]:
         if run.municipality is None or grant.municipality == run.municipality
     ]
     years = load_grant_years(session, delivery=run.delivery_id, programme=run.programme)
-    timelines = list(load_timelines(session, delivery=run.delivery_id))
+    residents = {
+        grant.municipality: list(
+            load_timelines(session, delivery=run.delivery_id, municipality=grant.municipality)
+        )
+        for grant in grants
+    }
     with _REPLAYING:
-        return evaluate_grants(pack, grants, residents(timelines), run.as_of, grant_years=years, workers=1)
+        return evaluate_grants(pack, grants, residents, run.as_of, grant_years=years, workers=1)
 
 
 def _row_differences(
@@ -105,7 +114,7 @@ def _changed(name: str, stored: Any, replayed: Any) -> Iterator[tuple[str, Any, 
         yield name, stored, replayed
 
 
-def _municipality_differences(stored: RunMunicipality | None, replayed: Evaluated) -> Iterator[Difference]:
+def _municipality_differences(stored: RunMunicipality | None, replayed: "Evaluated") -> Iterator[Difference]:
     code = replayed.status.municipality
     if stored is None:
         yield Difference(code, None, "status", "absent", "made")
