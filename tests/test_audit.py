@@ -179,3 +179,13 @@ def test_the_web_ui_shows_the_same_check_with_cpr_masked(runs: Engine, users: Us
         ]
         page = client.get("/runs/2?verify=true", auth=("alice", PASSWORDS["alice"])).text
     assert "Different: 1 differences" in page and masked in page and member.citizen_id not in page
+
+
+def test_a_run_of_several_municipalities_replays_identically(engine: Engine, tmp_path: Path):
+    write_delivery(tmp_path / "delivery", list(synthetic.municipalities(600, 3)))
+    import_folder(engine, tmp_path / "delivery", report_dir=tmp_path / "report")
+    run_id = nightly_run(engine, as_of=SECOND_DAY, workers=2).run_id
+    found = audit.verify(engine, run_id)
+    with Session(engine) as session:
+        assert len(results.statuses(session, results.get_run(session, run_id))) == 3
+    assert found.identical and found.decisions > 600
