@@ -18,9 +18,10 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from engine import cpr, render, results, synthetic
+from engine import audit, cpr, render, results, synthetic
 from engine.delivery import DeliveryError
 from engine.errors import describe_validation_error
+from engine.export import ExportFormat, export
 from engine.importing import count_rows, import_folder
 from engine.pack import PackError, get_pack, programmes
 from engine.programmes import programme_of
@@ -33,6 +34,7 @@ from engine.simulate.scenario import Scenario
 from engine.simulate.simulation import Simulation
 from engine.simulate.simulation import simulate as run_simulation
 from engine.synthetic import aalborg, herning, write_delivery
+from engine.users import UsersError, add_user, load_users, users_file
 from models.database import downgrade, engine_from_env, upgrade
 from models.domain import CitizenTimeline
 
@@ -549,3 +551,132 @@ def forecast(
         raise fail_scenario(error) from None
     loaded = LoadedScenario(scenario.model_copy(update={"as_of": until or base.grant.project_end}), source)
     show_simulation(simulated(loaded, chart, base), as_json, xlsx, chart, show_cpr)
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A group of sub-commands, `fsm NAME COMMAND`."""
+    group = typer.Typer(help=help)
+    app.add_typer(group, name=name)
+    return group
+
+
+audit_app = command_group(
+    "audit",
+    "Audit stored runs: prove that a run's stored results are what its rules give on its data."
+    "\n\nExample: fsm audit verify 3",
+)
+users_app = command_group(
+    "users",
+    "Users of the web UI (`fsm serve`), kept in the users file (FSM_USERS, default fsm-users.toml)."
+    "\n\nExample: fsm users add alice --role auditor",
+)
+DIFFERENT = 1
+
+
+@audit_app.command("verify")
+def audit_verify(
+    run: Annotated[int, typer.Argument(min=1, help="The run to replay")],
+    show: Annotated[int, typer.Option(min=1, help="How many differences to list at most")] = 10,
+    show_cpr: ShowCpr = False,
+) -> None:
+    """Replay a stored run from the deliveries it read and the rule pack it used, and compare.
+
+    Exit status: 0 identical, 1 different (the first differences are listed), 2 no such run or not finished.
+    Example: fsm audit verify 3
+    """
+    try:
+        found = audit.verify(database(), run, limit=show)
+    except (results.NotFound, audit.NotVerifiable) as error:
+        raise fail(str(error)) from None
+    if found.identical:
+        console.print(
+            f"run {run}: identical — replaying it gives the same {found.decisions} decisions, statuses and parameters"
+        )
+        return
+    console.print(f"run {run}: different — {found.differences} differences; the first {len(found.first)}:")
+    table = Table("municipality", "citizen", "what", "stored", "replayed")
+    for d in found.first:
+        table.add_row(
+            d.municipality,
+            cpr.shown(d.subject, full=show_cpr) if d.subject else "",
+            d.what,
+            render.value(cpr.shown_in(d.stored, full=show_cpr)),
+            render.value(cpr.shown_in(d.replayed, full=show_cpr)),
+        )
+    console.print(table)
+    raise typer.Exit(DIFFERENT)
+
+
+@app.command("export")
+def export_command(
+    run: Annotated[int, typer.Argument(min=1, help="The run to export")],
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="jsonl: a decision a line; csv: a trace entry a row"),
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")
+    ] = None,
+    show_cpr: ShowCpr = False,
+) -> None:
+    """A run's decisions and their traces for auditors, as JSON lines or CSV (CPR numbers masked).
+
+    Example: fsm export 3 --format csv --output run-3.csv
+    """
+    with Session(database()) as session:
+        try:
+            found = results.get_run(session, run)
+        except results.NotFound as error:
+            raise fail(str(error)) from None
+        chunks = export(session, found, fmt, full_cpr=show_cpr)
+        if output is None:
+            sys.stdout.writelines(chunks)
+            return
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            handle.writelines(chunks)
+    console.print(f"run {run} exported to {output}", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+) -> None:
+    """The auditors' web UI and JSON API (OpenAPI at /openapi.json), behind a login.
+
+    Users come from the users file (FSM_USERS, default fsm-users.toml): without one it refuses to start.
+    Example: fsm users add alice --role auditor && fsm serve --port 8000
+    """
+    try:
+        users = load_users(users_file())
+    except UsersError as error:
+        raise fail(str(error)) from None
+    import uvicorn
+
+    from engine.web import create_app
+
+    uvicorn.run(create_app(database(), users), host=host, port=port)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name (letters, digits, '_', '.', '-')")],
+    role: Annotated[
+        str, typer.Option(help="auditor (CPR masked), auditor_cpr (full CPR), or a role of the file")
+    ],
+) -> None:
+    """Add a user of the web UI, or give an existing one a new role and password: asked for twice on
+    a terminal, else read from the first line of standard input.
+
+    Example: fsm users add alice --role auditor
+    """
+    path = users_file()
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        new = add_user(path, name, role, password)
+    except UsersError as error:
+        raise fail(str(error)) from None
+    console.print(f"{'added' if new else 'updated'} user {name} ({role}) in {path}", highlight=False)

@@ -1,7 +1,9 @@
 """CPR numbers (SPEC section 7): birth date with the century table, and masking."""
 
 import re
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 CPR_PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d)(\d{3})$")
 PSEUDONYM_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -60,3 +62,16 @@ def normalise(citizen_id: str) -> str:
         return citizen_id
     dd, mm, yy, seventh, rest = found.groups()
     return f"{dd}{mm}{yy}-{seventh}{rest}"
+
+
+def shown_in(value: Any, *, full: bool = False) -> Any:
+    """A JSON-like value (e.g. a trace's facts) with every CPR number in it shown as `shown` shows it."""
+    if full:
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, Mapping):
+        return {key: shown_in(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [shown_in(item) for item in value]
+    return value

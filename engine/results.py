@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.decide import Evaluation, to_decision, trace
 from engine.pack import Pack, Parameters, pack_from_files
 from engine.programmes import programme_of
+from engine.store import KINDS, known_after
+from models.db import CitizenVersion
+from models.domain import CitizenTimeline
 from models.runs import RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 from models.trace import Decision, RuleOutcome
@@ -178,3 +181,109 @@ def diff(session: Session, first: Run, second: Run) -> list[Change]:
             )
         )
     return changes
+
+
+def rate2_blockers(status: MunicipalityStatus) -> set[str]:
+    """The citizens holding rate 2 back (its `blocked_by.citizens`; none when it is triggered)."""
+    return {
+        citizen
+        for rate in status.rates
+        if rate.rate == 2 and rate.blocked_by
+        for citizen in rate.blocked_by.get("citizens", [])
+    }
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """One page of a municipality's members (their status decisions), and how many match in all."""
+
+    total: int
+    rows: list[StoredDecision]
+
+
+def members(
+    session: Session,
+    run: Run,
+    status: MunicipalityStatus,
+    *,
+    state: str | None = None,
+    group: str | None = None,
+    blocks_rate2: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> MembersPage:
+    """The members of a municipality in a run, in citizen order: `state` is `active` or an exit status,
+    `group` the visitation group on the as-of date, `blocks_rate2` whether rate 2 waits for them."""
+    conditions = [
+        StoredDecision.run_id == run.id,
+        StoredDecision.municipality == status.municipality,
+        StoredDecision.decision == f"{run.programme}.status",
+    ]
+    if state == "active":
+        conditions.append(StoredDecision.outcome.is_(True))
+    elif state is not None:
+        conditions.append(StoredDecision.value == state)
+    if group is not None:
+        conditions.append(StoredDecision.group == group)
+    if blocks_rate2 is not None:
+        waiting = StoredDecision.citizen_id.in_(sorted(rate2_blockers(status)))
+        conditions.append(waiting if blocks_rate2 else ~waiting)
+    total = session.scalar(select(func.count()).select_from(StoredDecision).where(*conditions)) or 0
+    rows = session.scalars(
+        select(StoredDecision)
+        .where(*conditions)
+        .order_by(StoredDecision.citizen_id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return MembersPage(total, list(rows))
+
+
+def citizen_refs(session: Session, run: Run, citizen_ids: Iterable[str]) -> dict[str, int]:
+    """Per citizen, the id of their first decision row in the run: the opaque reference that names
+    the citizen in URLs instead of the CPR number."""
+    wanted = sorted(set(citizen_ids))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        found.update(
+            session.execute(
+                select(StoredDecision.citizen_id, func.min(StoredDecision.id))
+                .where(
+                    StoredDecision.run_id == run.id,
+                    StoredDecision.citizen_id.in_(wanted[start : start + 500]),
+                )
+                .group_by(StoredDecision.citizen_id)
+            ).all()
+        )
+    return found
+
+
+def citizen_of(session: Session, run: Run, ref: int) -> str:
+    """The citizen a reference (a decision row of the run about a citizen) names."""
+    row = session.get(StoredDecision, ref)
+    if row is None or row.run_id != run.id or row.citizen_id is None:
+        raise NotFound(f"run {run.id} has no citizen with reference {ref}")
+    return row.citizen_id
+
+
+def citizen_timeline(session: Session, citizen_id: str, delivery: int | None) -> CitizenTimeline | None:
+    """One citizen's timeline as known after `delivery` (what a run of that delivery read)."""
+    if delivery is None:
+        return None
+    version = session.execute(
+        select(CitizenVersion.delivery_id, CitizenVersion.birth_date, CitizenVersion.death_date).where(
+            CitizenVersion.citizen_id == citizen_id, known_after(delivery)
+        )
+    ).first()
+    if version is None:
+        return None
+    values: dict[str, Any] = {"citizen_id": citizen_id, "birth_date": version[1], "death_date": version[2]}
+    for name, kind in KINDS.items():
+        table, build = kind.table, kind.builder()
+        rows = session.execute(
+            select(*kind.columns())
+            .where(table.citizen_id == citizen_id, table.delivery_id == version[0])
+            .order_by(table.id)
+        )
+        values[name] = tuple(build(*row) for row in rows)
+    return CitizenTimeline.model_validate(values)

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import Engine
 
+import models.access  # noqa: F401 - registers the access log on Base.metadata
 import models.runs  # noqa: F401 - registers the run tables on Base.metadata
 from models.database import engine_from_env
 from models.db import Base

@@ -9,12 +9,20 @@ under CI (CI=true) they fail instead, because CI must test PostgreSQL for real.
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
+from engine.importing import import_folder
+from engine.run import nightly_run
+from engine.synthetic import aalborg, write_delivery
+from engine.users import Users, add_user, load_users
 from models.database import make_engine, upgrade
+from models.runs import Run
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -39,11 +47,11 @@ def pg_server() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database, no tables: SQLite in a temporary file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        db = make_engine(f"sqlite:///{tmp_path / 'fsm.sqlite'}")
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, kind: str, directory: Path) -> Iterator[Engine]:
+    """An empty database, no tables: SQLite in a file in `directory`, or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        db = make_engine(f"sqlite:///{directory / 'fsm.sqlite'}")
         yield db
         db.dispose()
         return
@@ -59,6 +67,13 @@ def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database, no tables: SQLite in a temporary file, or a fresh PostgreSQL schema."""
+    with fresh_database(request, request.param, tmp_path) as db:
+        yield db
+
+
 @pytest.fixture
 def engine(blank: Engine) -> Engine:
     """A database brought to the latest schema by the migrations."""
@@ -72,3 +87,69 @@ def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.chdir(tmp_path)
     return engine
+
+
+# Stored runs and users for the web UI's tests (API, pages, schema, browser): built once per database.
+
+FIRST_DAY, SECOND_DAY = date(2018, 3, 2), date(2019, 8, 31)
+PASSWORDS = {"alice": "alice-pw-1", "carol": "carol-pw-2", "lars": "lars-pw-3"}
+"""alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission."""
+
+
+@pytest.fixture(scope="session")
+def aalborg_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic Aalborg (seed 002's figures) as a delivery folder, written once."""
+    folder = tmp_path_factory.mktemp("aalborg") / "delivery"
+    write_delivery(folder, [aalborg.municipality("851")])
+    return folder
+
+
+def store_aalborg_runs(engine: Engine, delivery: Path, reports: Path) -> Engine:
+    """The Aalborg delivery as delivery 1; run 1 as of 2018-03-02 (851 only), run 2 as of
+    2019-08-31 (every municipality), and run 3, which failed."""
+    upgrade(engine)
+    import_folder(engine, delivery, report_dir=reports)
+    nightly_run(engine, as_of=FIRST_DAY, municipality="851")
+    nightly_run(engine, as_of=SECOND_DAY)
+    with Session(engine) as session, session.begin():
+        first = session.get(Run, 1)
+        assert first is not None
+        session.add(
+            Run(
+                programme="fsm1",
+                as_of=SECOND_DAY,
+                pack_hash=first.pack_hash,
+                delivery_id=1,
+                started_at=datetime.now(UTC),
+                finished_at=datetime.now(UTC),
+                status="failed",
+                error="killed",
+            )
+        )
+    return engine
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def stored_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, aalborg_delivery: Path
+) -> Iterator[Engine]:
+    """A database with the Aalborg runs (store_aalborg_runs), shared by the tests that only read it."""
+    directory = tmp_path_factory.mktemp(f"runs-{request.param}")
+    with fresh_database(request, request.param, directory) as db:
+        yield store_aalborg_runs(db, aalborg_delivery, directory / "report")
+
+
+@pytest.fixture(scope="session")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A users file written by `add_user`, with a role of its own (`locked`: no permission)."""
+    path = tmp_path_factory.mktemp("users") / "fsm-users.toml"
+    add_user(path, "alice", "auditor", PASSWORDS["alice"])
+    add_user(path, "carol", "auditor_cpr", PASSWORDS["carol"])
+    path.write_text(path.read_text(encoding="utf-8") + "\n[roles]\nlocked = []\n", encoding="utf-8")
+    add_user(path, "lars", "locked", PASSWORDS["lars"])
+    return path
+
+
+@pytest.fixture(scope="session")
+def users(users_file: Path) -> Users:
+    return load_users(users_file)

@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
+import models.access  # noqa: F401 - the access log belongs to the metadata too
 import models.runs  # noqa: F401 - the run tables belong to the metadata too
 from models.database import alembic_config, downgrade, upgrade
 from models.db import Base

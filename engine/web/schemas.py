@@ -1,0 +1,157 @@
+"""The JSON API's documents (its OpenAPI description is generated from these). CPR numbers in them
+are masked (`DDMMYY-xxxx`) unless the user's role may see them in full."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models.status import MunicipalityStatus
+from models.trace import Decision
+
+CITIZEN_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No user, or a wrong password"},
+    403: {"model": Problem, "description": "The user's role does not allow it"},
+    404: {"model": Problem, "description": "No such run, municipality or citizen"},
+}
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    permissions: list[str]
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    programme: str
+    as_of: date
+    municipality: str | None
+    pack_hash: str
+    delivery_id: int | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    error: str | None
+    citizens: int
+    members: int
+    decisions: int
+
+    @field_validator("started_at", "finished_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """Times are stored in UTC; SQLite gives them back without their offset."""
+        return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class RunDetail(BaseModel):
+    run: RunOut
+    municipalities: list[MunicipalityStatus]
+
+
+class MunicipalityDetail(BaseModel):
+    run_id: int
+    status: MunicipalityStatus
+    rate_parameters: dict[str, Any]
+    rate_decisions: list[Decision]
+
+
+class Member(BaseModel):
+    ref: int = Field(description="The citizen's reference in this run (for /citizens/{ref})")
+    citizen: str
+    active: bool
+    exit_status: str | None
+    group: str | None
+    blocks_rate2: bool
+
+
+class MemberFilter(BaseModel):
+    """Which members to list; an empty value means "any" (what a page's form sends)."""
+
+    status: str | None = Field(
+        None, pattern=r"^[a-z_]{1,40}$", description="`active`, or an exit status such as `foertidspension`"
+    )
+    group: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9_]{1,16}$",
+        description="Visitation group on the as-of date, e.g. `1` or `mangler`",
+    )
+    blocks_rate2: bool | None = Field(
+        None, description="Only citizens rate 2 waits for (or, false, only others)"
+    )
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(50, ge=1, le=500)
+
+    @field_validator("status", "group", "blocks_rate2", mode="before")
+    @classmethod
+    def _empty_means_any(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class MembersPage(BaseModel):
+    run_id: int
+    municipality: str
+    total: int
+    page: int
+    per_page: int
+    members: list[Member]
+
+
+class CitizenQuery(BaseModel):
+    citizen_id: str = Field(
+        pattern=CITIZEN_ID, description="A CPR number (with or without the dash) or a pseudonym"
+    )
+
+
+class CitizenDetail(BaseModel):
+    run_id: int
+    ref: int
+    citizen: str
+    decisions: list[Decision]
+
+
+class Change(BaseModel):
+    municipality: str
+    subject: str | None
+    ref: int | None = Field(description="The citizen's reference in the later run (or the earlier one)")
+    ref_run: int | None
+    decision: str
+    before: str
+    after: str
+    failed_before: list[str]
+    failed_after: list[str]
+    facts_changed: dict[str, list[Any]] = Field(description="fact: [before, after]")
+
+
+class DiffPage(BaseModel):
+    first: int
+    second: int
+    total: int
+    page: int
+    per_page: int
+    changes: list[Change]
+
+
+class Difference(BaseModel):
+    municipality: str
+    subject: str | None
+    what: str
+    stored: Any
+    replayed: Any
+
+
+class VerificationOut(BaseModel):
+    run_id: int
+    identical: bool
+    decisions: int
+    differences: int
+    first: list[Difference]

@@ -1,0 +1,151 @@
+"""The server-rendered pages: what an auditor reads on each, CPR numbers never in URLs and masked
+unless the role allows, and bad input answered by an error page (4xx), never a 500."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
+
+from engine.users import Users
+from engine.web import create_app
+from models.runs import RunMunicipality
+from tests.conftest import PASSWORDS, store_aalborg_runs
+
+CPR_IN_FULL = re.compile(r"\b\d{6}-\d{4}\b")
+
+
+def logged_in(app, user: str) -> TestClient:
+    client = TestClient(app)
+    response = client.post(
+        "/login", data={"username": user, "password": PASSWORDS[user]}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    return client
+
+
+@pytest.fixture
+def alice(stored_runs: Engine, users: Users) -> Iterator[TestClient]:
+    with logged_in(create_app(stored_runs, users), "alice") as client:
+        yield client
+
+
+@pytest.fixture
+def carol(stored_runs: Engine, users: Users) -> Iterator[TestClient]:
+    with logged_in(create_app(stored_runs, users), "carol") as client:
+        yield client
+
+
+def html(client: TestClient, url: str, status: int = 200) -> str:
+    response = client.get(url, follow_redirects=False)
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def test_the_runs_page_lists_every_run_and_offers_to_compare_two(alice):
+    page = html(alice, "/")
+    assert all(f'href="/runs/{n}"' in page for n in (1, 2, 3))
+    assert 'action="/diff"' in page and "failed" in page
+
+
+def test_the_run_page_shows_rates_what_blocks_them_and_the_share_chart_against_40_percent(alice):
+    page = html(alice, "/runs/2")
+    assert "3,524,700.00" in page and "4,699,600.00" in page and "2018-06-30" in page
+    assert "10 not visitated on 2019-08-31" in page
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert "rate 3: 40 %" in chart and "run 2" in chart and "2017-08" in chart
+    assert "<?xml" not in page and "<script" not in page
+    assert "fsm1.rate3.month_qualifies" in page  # the rate decisions' traces
+    assert CPR_IN_FULL.search(page) is None
+    assert 'href="/api/runs/2/export?format=csv"' in page and "show_cpr=true" not in page
+
+
+def test_the_run_page_verifies_the_run_on_request(alice):
+    assert "Identical: replaying run 2" not in html(alice, "/runs/2")
+    assert "Identical: replaying run 2 from delivery 1" in html(alice, "/runs/2?verify=true")
+    assert "Only a finished run can be replayed" in html(alice, "/runs/3")
+
+
+def test_the_members_page_filters_and_pages_with_links_by_reference_not_cpr(alice):
+    page = html(alice, "/runs/2/municipalities/851?status=active&group=1&per_page=20")
+    assert "473 members match · page 1 of 24" in page
+    assert 'href="?status=active&amp;group=1&amp;page=2&amp;per_page=20"' in page
+    links = re.findall(r'href="(/runs/2/citizens/[^"]+)"', page)
+    assert len(links) == 20 and all(re.fullmatch(r"/runs/2/citizens/\d+", link) for link in links)
+    assert CPR_IN_FULL.search(page) is None
+    blocking = html(alice, "/runs/2/municipalities/851?status=&group=&blocks_rate2=true")
+    assert "10 members match" in blocking
+
+
+def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, carol):
+    members = html(alice, "/runs/2/municipalities/851?group=1&per_page=1")
+    link = re.search(r'href="(/runs/2/citizens/\d+)">(\d{6}-xxxx)<', members)
+    assert link
+    page = html(alice, link.group(1))
+    assert f"Citizen {link.group(2)}" in page and CPR_IN_FULL.search(page) is None
+    for text in (
+        "fsm1.membership",
+        "fsm1.five_years_on_support",
+        "window_first_day",
+        "max_break_days",
+        "fsm1.status",
+    ):
+        assert text in page
+    assert "STAR har i december 2016 udsøgt digitalt" in page  # a source sentence
+    timeline = page[page.index("<svg") : page.index("</svg>")]
+    assert all(
+        lane in timeline for lane in ("residence", "support", "activities", "visitations", "kontanthjaelp")
+    )
+    full = html(carol, link.group(1))
+    assert CPR_IN_FULL.search(full) and "xxxx" not in full.split("<main>")[1].split("<svg")[0]
+
+
+def test_finding_a_citizen_by_cpr_number_posts_it_and_redirects_to_the_reference(carol):
+    page = html(carol, "/runs/2/municipalities/851?per_page=1")
+    number = CPR_IN_FULL.search(page).group(0)
+    response = carol.post("/runs/2/citizens", data={"citizen_id": number}, follow_redirects=False)
+    assert response.status_code == 303 and re.fullmatch(r"/runs/2/citizens/\d+", response.headers["location"])
+    missing = carol.post("/runs/2/citizens", data={"citizen_id": "010101-1234"}, follow_redirects=False)
+    assert missing.status_code == 404 and "run 2 has no decision about 010101-xxxx" in missing.text
+
+
+def test_the_diff_page_lists_the_changes_between_two_runs(alice):
+    page = html(alice, "/diff?first=1&second=2")
+    assert "decisions differ" in page and "fsm1.rate3" in page
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        ("/runs/99", 404, "there is no run 99"),
+        ("/runs/x", 422, "run_id"),
+        ("/runs/2/municipalities/851?page=0", 422, "page"),
+        ("/runs/2/municipalities/851?blocks_rate2=maybe", 422, "blocks_rate2"),
+        ("/runs/2/municipalities/123", 404, "run 2 has no municipality 123"),
+        ("/runs/2/citizens/99999999999", 422, "ref"),
+        ("/diff?first=1", 422, "second"),
+        ("/nowhere", 404, "Not Found"),
+    ],
+)
+def test_bad_input_on_a_page_gets_an_error_page_never_a_500(alice, url, status, says):
+    assert says in html(alice, url, status=status)
+
+
+def test_the_chart_line_is_the_rate3_share_the_run_stored(
+    engine: Engine, users: Users, aalborg_delivery: Path, tmp_path: Path
+):
+    store_aalborg_runs(engine, aalborg_delivery, tmp_path)
+    with Session(engine) as session, session.begin():
+        row = session.get(RunMunicipality, (2, "851"))
+        session.execute(
+            update(RunMunicipality)
+            .where(RunMunicipality.run_id == 2)
+            .values(rate_parameters={**row.rate_parameters, "rate3_share": "0.35"})
+        )
+    with logged_in(create_app(engine, users), "alice") as client:
+        page = html(client, "/runs/2")
+    assert "rate 3: 35 %" in page and "rate 3: 40 %" not in page
