@@ -188,6 +188,19 @@ class Pack(Frozen):
             days.update(value.start for value in dated)
         return sorted(day for day in days if first < day <= last)
 
+    def typed(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameter values read back from JSON (a run's stored parameters) as the pack types them:
+        decimals as `Decimal`, dates as `date`."""
+        typed = {}
+        for name, value in values.items():
+            kind = self.parameters[name].type if name in self.parameters else None
+            if kind == "decimal" and value is not None:
+                value = Decimal(str(value))
+            elif kind == "date" and isinstance(value, str):
+                value = date.fromisoformat(value)
+            typed[name] = value
+        return typed
+
     def parameters_at(
         self, day: date, municipality: str | None = None, overrides: Mapping[str, Any] | None = None
     ) -> "Parameters":

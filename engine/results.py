@@ -144,8 +144,10 @@ def _summary(row: StoredDecision | None) -> str:
 
 
 def _rows(session: Session, run: Run) -> dict[tuple[str, str | None, str], StoredDecision]:
+    """Each decision of the run by municipality, citizen and decision; where a citizen has one decision
+    on several days (FSM2's eligibility on the as-of date and on the day they joined), the latest."""
     rows: Iterable[StoredDecision] = session.scalars(
-        select(StoredDecision).where(StoredDecision.run_id == run.id)
+        select(StoredDecision).where(StoredDecision.run_id == run.id).order_by(StoredDecision.day)
     )
     return {(r.municipality, r.citizen_id, r.decision): r for r in rows}
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit, cpr, render, results
 from engine.charts import ShareSeries, share_chart
+from engine.programmes import programme_of
 from engine.users import User
 from engine.web.auth import Reader
 from engine.web.deps import Db, FoundRun, MunicipalityCode
@@ -44,11 +45,10 @@ def municipality_row(session: Session, run: Run, municipality: str) -> RunMunici
 
 
 def thresholds(session: Session, run: Run, municipality: str) -> dict[str, Decimal]:
-    """The rate-3 line the run used (its stored rate parameters; none for a pack without one)."""
-    share = municipality_row(session, run, municipality).rate_parameters.get("rate3_share")
-    if share is None:
-        return {}
-    return {f"rate 3: {(Decimal(str(share)) * 100).normalize():f} %": Decimal(str(share))}
+    """The lines the run's pack draws the monthly share against, at the values the run used."""
+    pack = results.stored_pack(session, run.pack_hash)
+    params = pack.typed(municipality_row(session, run, municipality).rate_parameters)
+    return programme_of(pack).share_thresholds(params)
 
 
 def share_svg(run: Run, status: MunicipalityStatus, lines: dict[str, Decimal]) -> str:
@@ -56,7 +56,7 @@ def share_svg(run: Run, status: MunicipalityStatus, lines: dict[str, Decimal]) -
     svg = share_chart(
         [ShareSeries(f"run {run.id}", status.months)],
         lines,
-        title=f"{status.municipality}: effort group in company-directed activity, by month",
+        title=f"{status.municipality}: the share of the effort group in activity that counts, by month",
         fmt="svg",
     )
     return inline_svg(svg)
