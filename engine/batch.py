@@ -58,22 +58,31 @@ def _json(value: Any) -> str:
     return to_json(value).decode()
 
 
-def evaluation_row(evaluation: Evaluation) -> Row:
-    """A citizen's decision as a `decisions` row: facts and the engine's verdicts (the trace is
-    rebuilt from them and the run's pack when it is read)."""
-    detail = evaluation.detail
-    return (
-        evaluation.municipality,
-        evaluation.subject,
-        evaluation.decision,
-        evaluation.day.isoformat(),
-        evaluation.passed,
-        detail.get("exit_status"),
-        detail.get("group"),
-        _json(dict(evaluation.verdicts)),
-        _json(evaluation.facts),
-        None,
-    )
+class EvaluationRows:
+    """Citizens' decisions as `decisions` rows: facts and the engine's verdicts (the trace is rebuilt
+    from them and the run's pack when it is read). Equal fact vectors share one verdicts mapping
+    (the runner's memo), so each mapping is encoded once; the cache holds it, so its id stays its own."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict[int, tuple[Mapping[str, bool], str]] = {}
+
+    def row(self, evaluation: Evaluation) -> Row:
+        detail, verdicts = evaluation.detail, evaluation.verdicts
+        encoded = self._verdicts.get(id(verdicts))
+        if encoded is None:
+            encoded = self._verdicts[id(verdicts)] = (verdicts, _json(dict(verdicts)))
+        return (
+            evaluation.municipality,
+            evaluation.subject,
+            evaluation.decision,
+            evaluation.day.isoformat(),
+            evaluation.passed,
+            detail.get("exit_status"),
+            detail.get("group"),
+            encoded[1],
+            _json(evaluation.facts),
+            None,
+        )
 
 
 def rate_row(decision: Decision) -> Row:
@@ -138,13 +147,14 @@ def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
             load_timelines(session, delivery=work.delivery, municipality=work.municipality, citizens=citizens)
         )
     rows: list[Row] = []
+    encode = EvaluationRows().row
     contributions: dict[str, list[Any]] = defaultdict(list)
     for timeline in timelines:
         for code in sorted({r.municipality for r in timeline.residence}):
             place = work.places.get(code)
             if place is not None:
                 outcome = work.programme.evaluate_citizen(place, timeline)
-                rows.extend(evaluation_row(e) for e in outcome.evaluations)
+                rows.extend(map(encode, outcome.evaluations))
                 contributions[code].append(outcome.contribution)
     return _Chunk(rows, dict(contributions), len(timelines))
 

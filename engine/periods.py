@@ -140,6 +140,17 @@ def month_span(year: int, month: int) -> Span:
     return Span(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
 
 
+def month_counts(masks: Iterable[int], months: int) -> list[int]:
+    """How many of the masks have each bit set (bit i: the i-th month)."""
+    counts = [0] * months
+    for bits in masks:
+        while bits:
+            lowest = bits & -bits
+            counts[lowest.bit_length() - 1] += 1
+            bits ^= lowest
+    return counts
+
+
 def months_inside(period: Span) -> list[Span]:
     """The calendar months that lie wholly inside `period`, in order."""
     months: list[Span] = []

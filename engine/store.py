@@ -11,7 +11,7 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Subquery, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from engine.delivery import Content
@@ -206,13 +206,8 @@ def known_citizens(
     session: Session, *, delivery: int | None = None, municipality: str | None = None
 ) -> list[str]:
     """The ids of the citizens known after `delivery` (who ever lived in `municipality`), in order."""
-    return list(
-        session.scalars(
-            select(CitizenVersion.citizen_id)
-            .where(*_versions(delivery, municipality, None))
-            .order_by(CitizenVersion.citizen_id)
-        )
-    )
+    selected = _lived_in(delivery, municipality, None)
+    return list(session.scalars(select(selected.c.citizen_id).order_by(selected.c.citizen_id)))
 
 
 def load_timelines(
@@ -228,7 +223,8 @@ def load_timelines(
 
     One query per table, no per-citizen query. While history is shallow (typically: one snapshot
     per citizen) whole tables are read and superseded rows dropped in Python, which is much faster
-    than a join; with deeper history, or for one municipality, each table is joined on the versions.
+    than a join; with deeper history, or for one municipality, each table is joined on the versions
+    to read (found from the residence rows of the municipality, by index).
     """
     with collector_paused():
         timelines = _timelines(session, delivery, municipality, citizens)
@@ -248,17 +244,27 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _versions(
-    delivery: int | None, municipality: str | None, citizens: CitizenRange | None
-) -> list[ColumnElement[bool]]:
-    """The conditions that select the citizen versions to read."""
-    versions = [known_after(delivery), *_in_range(CitizenVersion.citizen_id, citizens)]
+def _lived_in(delivery: int | None, municipality: str | None, citizens: CitizenRange | None) -> Subquery:
+    """The citizen versions (delivery_id, citizen_id) known after `delivery`, of the `citizens`; with
+    `municipality`, those with a residence there (driven by the residence table's municipality index)."""
+    query = select(CitizenVersion.delivery_id, CitizenVersion.citizen_id).where(
+        known_after(delivery), *_in_range(CitizenVersion.citizen_id, citizens)
+    )
     if municipality is not None:
-        lived_there = select(ResidenceRow.delivery_id, ResidenceRow.citizen_id).where(
-            ResidenceRow.municipality == municipality
+        there = (
+            select(ResidenceRow.delivery_id, ResidenceRow.citizen_id)
+            .where(ResidenceRow.municipality == municipality)
+            .distinct()
+            .subquery()
         )
-        versions.append(tuple_(CitizenVersion.delivery_id, CitizenVersion.citizen_id).in_(lived_there))
-    return versions
+        query = query.join(
+            there,
+            and_(
+                CitizenVersion.delivery_id == there.c.delivery_id,
+                CitizenVersion.citizen_id == there.c.citizen_id,
+            ),
+        )
+    return query.subquery()
 
 
 def _in_range(column: Any, citizens: CitizenRange | None) -> list[ColumnElement[bool]]:
@@ -272,7 +278,7 @@ def _timelines(
     session: Session, delivery: int | None, municipality: str | None, citizens: CitizenRange | None
 ) -> list[CitizenTimeline]:
     connection = session.connection()
-    versions = _versions(delivery, municipality, citizens)
+    selected = _lived_in(delivery, municipality, citizens)
     people = connection.execute(
         select(
             CitizenVersion.citizen_id,
@@ -280,12 +286,18 @@ def _timelines(
             CitizenVersion.birth_date,
             CitizenVersion.death_date,
         )
-        .where(*versions)
+        .join(
+            selected,
+            and_(
+                CitizenVersion.delivery_id == selected.c.delivery_id,
+                CitizenVersion.citizen_id == selected.c.citizen_id,
+            ),
+        )
         .order_by(CitizenVersion.citizen_id)
     ).all()
     join = municipality is not None or _history_is_deep(session, delivery, citizens, len(people))
     streams = [
-        (field, _groups(connection, kind, versions if join else None, delivery, citizens))
+        (field, _groups(connection, kind, selected if join else None, delivery, citizens))
         for field, kind in KINDS.items()
     ]
     heads = [next(groups, None) for _, groups in streams]
@@ -323,25 +335,22 @@ def _history_is_deep(
 def _groups(
     connection: Connection,
     kind: _Kind,
-    versions: list[ColumnElement[bool]] | None,
+    selected: Subquery | None,
     delivery: int | None,
     citizens: CitizenRange | None,
 ) -> Iterator[tuple[str, int, tuple[Record, ...]]]:
     """A timeline table's records as (citizen, version, records) in citizen order, the records of
-    a version in the order they were delivered. `versions`: only the citizen versions these
-    conditions select (a join); None: every version up to `delivery` (the caller skips the old)."""
+    a version in the order they were delivered. `selected`: only these citizen versions (a join);
+    None: every version up to `delivery` (the caller skips the old)."""
     table = kind.table
     query = select(table.citizen_id, table.delivery_id, *kind.columns()).order_by(
         table.citizen_id, table.delivery_id, table.id
     )
-    if versions is not None:
+    if selected is not None:
         query = query.join(
-            CitizenVersion,
-            and_(
-                CitizenVersion.delivery_id == table.delivery_id,
-                CitizenVersion.citizen_id == table.citizen_id,
-            ),
-        ).where(*versions)
+            selected,
+            and_(selected.c.delivery_id == table.delivery_id, selected.c.citizen_id == table.citizen_id),
+        )
     else:
         query = query.where(*_in_range(table.citizen_id, citizens))
         if delivery is not None:

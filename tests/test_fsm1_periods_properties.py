@@ -20,6 +20,7 @@ from engine.periods import (
     covers,
     longest_uncovered,
     merged,
+    month_counts,
     months_inside,
     same_day_years_earlier,
     uncovered,
@@ -226,3 +227,9 @@ def test_months_inside_are_the_calendar_months_whose_every_day_lies_in_the_perio
 ) -> None:
     period = Span(day(first), day(first + length))
     assert months_inside(period) == months_by_walking(period)
+
+
+@given(st.lists(st.integers(0, 2**30 - 1), max_size=50), st.integers(0, 30))
+def test_month_counts_count_how_many_masks_have_each_bit_set(masks: list[int], months: int) -> None:
+    kept = [mask & ((1 << months) - 1) for mask in masks]
+    assert month_counts(kept, months) == [sum(mask >> i & 1 for mask in kept) for i in range(months)]

@@ -13,7 +13,7 @@ from engine.runner import Runner
 from tests.fsm2_timelines import GRANT, GRANT_YEARS
 
 PACK = get_pack("fsm2")
-DECEMBER, JANUARY = 2019 * 12 + 12, 2020 * 12 + 1
+DECEMBER, JANUARY = 0, 1  # the bits of the project's first two months (Municipality.months)
 RATE1 = Decimal("1117537.00")  # 50 % of 2,235,074.00
 FIRST_STEP = Decimal("894029.60")  # 40 % of the grant
 REST = Decimal("1117537.00")  # the grant less rate 1
@@ -25,8 +25,8 @@ def members(effort: int, counted: int, month: int = DECEMBER) -> list[Contributi
         Contribution(
             True,
             group="indsats",
-            effort_months=frozenset({month}),
-            counted_months=frozenset({month} if i < counted else ()),
+            effort_months=1 << month,
+            counted_months=1 << month if i < counted else 0,
         )
         for i in range(effort)
     ]

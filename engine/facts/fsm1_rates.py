@@ -1,21 +1,23 @@
 """Facts of the FSM1 rate rules (SPEC section 5), from the members' timelines.
 
 Each member is first reduced to a `Progress`: the days they are active, their FSM1 visitations and
-their company-directed activity. Rate 2 then looks at candidate days, rate 3 at calendar months.
+their company-directed activity; then to `MemberDays`, what the rates need of them. Rate 2 then looks
+at candidate days, rate 3 at calendar months.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.facts.fsm1 import active_spans
-from engine.periods import FOREVER, Span, clipped, covered_days, covers, months_inside
+from engine.periods import FOREVER, Span, clipped, covered_days, month_counts
 from models.codes import GrantProgramme
 from models.domain import CitizenTimeline
 
 ONE_DAY = timedelta(days=1)
+NEVER = FOREVER.toordinal()
 FSM1 = GrantProgramme.fsm1
 EFFORT_GROUP = "1"
 """The effort group (indsatsgruppen): a code of the FSM1 visitation code list, not a threshold."""
@@ -72,72 +74,86 @@ def must_be_visitated(member: Progress, population: str, cutoff: date) -> list[S
     return clipped(required, Span(cutoff, member.first_visit - ONE_DAY))
 
 
-Blocking = Sequence[tuple[str, list[Span]]]
-"""Each member (id) with the days on which they hold rate 2 back (`must_be_visitated`)."""
+class MemberDays(NamedTuple):
+    """What the rates need of one member, compact enough to travel between processes by the
+    hundred thousand: days as ordinals, months as bits."""
+
+    citizen_id: str
+    required: tuple[int, ...]
+    """The days the member must be visitated, as flattened (first, last) ordinal pairs."""
+    blocking: tuple[int, ...]
+    """The days the member holds rate 2 back (`must_be_visitated`), likewise."""
+    effort_months: int
+    """Bit i: in the effort group in the i-th month (of the months the rates look at)."""
+    activity_months: int
+    """Bit i: and in company-directed activity for at least `min_activity_days` days of it."""
 
 
-def blocking(members: Iterable[Progress], population: str, cutoff: date) -> Blocking:
-    return [(m.citizen_id, must_be_visitated(m, population, cutoff)) for m in members]
+def member_days(
+    member: Progress, population: str, cutoff: date, months: Sequence[Span], min_activity_days: int
+) -> MemberDays:
+    required = list(member.active) if population == "active" else [Span(cutoff, FOREVER)]
+    effort = activity = 0
+    if EFFORT_GROUP in member.visit_groups:
+        for i, month in enumerate(months):
+            if member.group_on(month.last) == EFFORT_GROUP and member.active_in(month):
+                effort |= 1 << i
+                if member.activity and covered_days(member.activity, month) >= min_activity_days:
+                    activity |= 1 << i
+    return MemberDays(
+        member.citizen_id,
+        _ordinals(required),
+        _ordinals(must_be_visitated(member, population, cutoff)),
+        effort,
+        activity,
+    )
 
 
-def rate2_days(
-    members: Sequence[Progress],
-    blocked: Blocking,
-    project: Span,
-    period_end: date,
-    population: str,
-    cutoff: date,
-) -> list[dict[str, Any]]:
+def _ordinals(spans: Iterable[Span]) -> tuple[int, ...]:
+    return tuple([day.toordinal() for span in spans for day in span])
+
+
+def _pairs(ordinals: Sequence[int]) -> Iterator[tuple[int, int]]:
+    return zip(ordinals[::2], ordinals[1::2], strict=True)
+
+
+def rate2_days(members: Sequence[MemberDays], project: Span, period_end: date) -> list[dict[str, Any]]:
     """Candidate days for rate 2: the project's first day, each day after someone stops blocking, and the
     period's end; with how many members must be visitated and how many are not, on each."""
-    blocking = [span for _, spans in blocked for span in spans]
-    required = [
-        span
-        for member in members
-        for span in (member.active if population == "active" else [Span(cutoff, FOREVER)])
-    ]
-    candidates = {project.first, period_end} | {s.last + ONE_DAY for s in blocking if s.last < FOREVER}
-    days = sorted(d for d in candidates if project.first <= d <= period_end)
-    count_required, count_blocking = _covering_counter(required), _covering_counter(blocking)
+    first, end = project.first.toordinal(), period_end.toordinal()
+    candidates = {first, end} | {last + 1 for m in members for _, last in _pairs(m.blocking) if last < NEVER}
+    count_required = _covering_counter([m.required for m in members])
+    count_blocking = _covering_counter([m.blocking for m in members])
     return [
         {
             "idx": index,
-            "day": day,
+            "day": date.fromordinal(day),
             "project_start": project.first,
             "period_end": period_end,
             "must_be_visitated": count_required(day),
             "not_visitated": count_blocking(day),
         }
-        for index, day in enumerate(days)
+        for index, day in enumerate(sorted(d for d in candidates if first <= d <= end))
     ]
 
 
-def blocking_on(blocked: Blocking, day: date) -> list[str]:
+def blocking_on(members: Iterable[MemberDays], day: date) -> list[str]:
     """The members (ids) who still hold rate 2 back on `day`."""
-    return [citizen for citizen, spans in blocked if covers(spans, day)]
+    ordinal = day.toordinal()
+    return [m.citizen_id for m in members if any(a <= ordinal <= b for a, b in _pairs(m.blocking))]
 
 
-def _covering_counter(spans: Sequence[Span]) -> Callable[[date], int]:
-    """A function counting the spans that cover a day, in O(log n) per day."""
-    firsts = sorted(s.first for s in spans)
-    lasts = sorted(s.last for s in spans)
+def _covering_counter(spans: Iterable[Sequence[int]]) -> Callable[[int], int]:
+    """A function counting the spans (flattened ordinal pairs) that cover a day, in O(log n) per day."""
+    pairs = [pair for flat in spans for pair in _pairs(flat)]
+    firsts, lasts = sorted(a for a, _ in pairs), sorted(b for _, b in pairs)
     return lambda day: bisect_right(firsts, day) - bisect_left(lasts, day)
 
 
-def rate3_months(
-    members: Sequence[Progress], project: Span, as_of: date, min_activity_days: int
-) -> list[dict[str, Any]]:
-    """One fact per calendar month wholly inside the project and ended by `as_of`: E(M) and A(M)."""
-    months = [month for month in months_inside(project) if month.last <= as_of]
-    effort, in_activity = [0] * len(months), [0] * len(months)
-    for member in members:
-        if EFFORT_GROUP not in member.visit_groups:
-            continue  # never in the effort group
-        for i, month in enumerate(months):
-            if member.group_on(month.last) == EFFORT_GROUP and member.active_in(month):
-                effort[i] += 1
-                if member.activity and covered_days(member.activity, month) >= min_activity_days:
-                    in_activity[i] += 1
+def rate3_months(members: Sequence[MemberDays], months: Sequence[Span]) -> list[dict[str, Any]]:
+    """One fact per month the rates look at: the effort group E(M) and those in activity A(M)."""
+    effort = month_counts((m.effort_months for m in members), len(months))
+    in_activity = month_counts((m.activity_months for m in members), len(months))
     return [
         {
             "idx": month.first.year * 12 + month.first.month,

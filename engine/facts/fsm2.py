@@ -22,7 +22,6 @@ from engine.periods import (
     difference,
     intersection,
     merged,
-    months_inside,
     uncovered,
 )
 from models.codes import GrantProgramme
@@ -148,23 +147,16 @@ def effort_days(
 
 
 def counted_months(
-    timeline: CitizenTimeline,
-    effort: Sequence[Span],
-    project: Span,
-    as_of: date,
-    params: Mapping[str, Any],
-) -> tuple[frozenset[int], frozenset[int]]:
-    """The months (as year·12 + month) wholly inside the project and ended by `as_of` in which the citizen
-    is in the effort group on some day, and those in which they are also touched by a counted activity."""
+    timeline: CitizenTimeline, effort: Sequence[Span], months: Sequence[Span], params: Mapping[str, Any]
+) -> tuple[int, int]:
+    """Of `months`, as bits (bit i: the i-th month): those in which the citizen is in the effort group
+    on some day, and those in which they are also touched by a counted activity."""
     counting = params["counted_activities"]
     activity = [a.span for a in timeline.activities if a.activity in counting]
-    in_effort, counted = [], []
-    for month in months_inside(project):
-        if month.last > as_of:
-            break
+    in_effort = counted = 0
+    for i, month in enumerate(months):
         if any(s.first <= month.last and s.last >= month.first for s in effort):
-            idx = month.first.year * 12 + month.first.month
-            in_effort.append(idx)
+            in_effort |= 1 << i
             if activity and covered_days(activity, month) >= params["min_activity_days"]:
-                counted.append(idx)
-    return frozenset(in_effort), frozenset(counted)
+                counted |= 1 << i
+    return in_effort, counted

@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from importlib import import_module
 from typing import Any, Protocol, cast
 
 from engine.decide import Evaluation
 from engine.pack import Pack, Parameters
+from engine.periods import Span, months_inside
 from engine.runner import Runner, runner
 from models.domain import CitizenTimeline, Grant, GrantYear
 from models.status import MunicipalityStatus
@@ -42,6 +44,11 @@ class Municipality:
     @property
     def code(self) -> str:
         return self.grant.municipality
+
+    @cached_property
+    def months(self) -> tuple[Span, ...]:
+        """The months the monthly results look at: wholly inside the project, ended by the as-of date."""
+        return tuple(month for month in months_inside(self.grant.project) if month.last <= self.as_of)
 
     def runner(self) -> Runner:
         return self.engine or runner()

@@ -4,14 +4,13 @@ effort-group shares. Rates are in engine/programmes/fsm1_rates.py; facts in engi
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.decide import Evaluation, compiled, evaluate_facts, trace
 from engine.facts.fsm1 import first_day_away, membership_facts, status_facts
-from engine.facts.fsm1_rates import Progress, progress
+from engine.facts.fsm1_rates import MemberDays, member_days, progress
 from engine.pack import Pack, PackError, Parameters
 from engine.payout import approval_rate
 from engine.programmes import CitizenOutcome, Concluded, Municipality
@@ -128,12 +127,11 @@ def prepare(
     return Municipality(pack, grant, as_of, tuple(grant_years), params, rate_params, engine)
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """What the municipality's status and rates need of one citizen."""
+class Contribution(NamedTuple):
+    """What the municipality's status and rates need of one citizen (a tuple: it travels cheaply)."""
 
-    member: Progress | None
-    """A member's progress (visitations, activity, active days); None for a non-member."""
+    member: MemberDays | None
+    """What the rates need of a member; None for a non-member."""
     exit_status: str | None = None
     group: str | None = None
     """A member's visitation group on the as-of date (`mangler`: none yet)."""
@@ -156,12 +154,14 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     away = first_day_away(timeline, k, cutoff)
     facts = status_facts(timeline, away, as_of)
     verdicts = engine.decide_each(compiled(pack, "fsm1.status", params, as_of), facts)
-    member = progress(timeline, away, cutoff, place.rate_params)
+    rates = place.rate_params
+    member = progress(timeline, away, cutoff, rates)
     group = member.group_on(as_of) or "mangler"
     gone = exit_status(verdicts, facts["support_on_day"], params)
     detail = {"exit_status": gone, "group": group}
     status = Evaluation("fsm1.status", citizen, k, as_of, facts, verdicts, detail)
-    return CitizenOutcome([membership, status], Contribution(member, gone, group))
+    days = member_days(member, rates["rate2_population"], cutoff, place.months, rates["min_activity_days"])
+    return CitizenOutcome([membership, status], Contribution(days, gone, group))
 
 
 def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:
@@ -176,7 +176,9 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     amounts = split_grant(grant.amount, rate_params)
     result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)
     result2, decision2 = rate2(pack, members, grant, as_of, rate_params, amounts[1], engine)
-    result3, months, decision3 = rate3(pack, members, grant, as_of, rate_params, amounts[2], engine)
+    result3, months, decision3 = rate3(
+        pack, members, place.months, grant, as_of, rate_params, amounts[2], engine
+    )
     warnings = []
     if outside:
         warnings.append(

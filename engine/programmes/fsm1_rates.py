@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from engine.decide import evaluate_all, outcome
-from engine.facts.fsm1_rates import Progress, blocking, blocking_on, rate2_days, rate3_months
+from engine.facts.fsm1_rates import MemberDays, blocking_on, rate2_days, rate3_months
 from engine.pack import Pack, Parameters
 from engine.payout import by_fact, money, needed, priced
+from engine.periods import Span
 from engine.runner import Runner
 from models.domain import Grant
 from models.status import MonthResult, RateResult
@@ -24,7 +25,7 @@ def split_grant(grant: Decimal, params: Mapping[str, Any]) -> tuple[Decimal, Dec
 
 def rate2(
     pack: Pack,
-    members: Sequence[Progress],
+    members: Sequence[MemberDays],
     grant: Grant,
     as_of: date,
     params: Parameters,
@@ -33,14 +34,8 @@ def rate2(
 ) -> tuple[RateResult, Decision]:
     """The first day in the project (up to the as-of date) on which nobody who must be visitated is not."""
     spec = pack.decision("fsm1.rate2")
-    cutoff, population = params["cutoff_date"], params["rate2_population"]
     period_end = min(as_of, grant.project_end)
-    holding = blocking(members, population, cutoff)
-    facts = (
-        rate2_days(members, holding, grant.project, period_end, population, cutoff)
-        if period_end >= grant.project_start
-        else []
-    )
+    facts = rate2_days(members, grant.project, period_end) if period_end >= grant.project_start else []
     verdicts = by_fact(evaluate_all(pack, spec.id, facts, params, as_of, engine))
     passing = [key for key in sorted(verdicts) if all(verdicts[key].values())]
     first = passing[0] if passing else None
@@ -57,7 +52,7 @@ def rate2(
     triggered_on = facts[first]["day"] if first is not None else None
     blocked = None
     if triggered_on is None:
-        waiting = blocking_on(holding, period_end) if facts else []
+        waiting = blocking_on(members, period_end) if facts else []
         blocked = {"day": period_end.isoformat(), "not_visitated": len(waiting), "citizens": waiting}
         if not facts:
             blocked["reason"] = f"the project starts on {grant.project_start}"
@@ -66,7 +61,8 @@ def rate2(
 
 def rate3(
     pack: Pack,
-    members: Sequence[Progress],
+    members: Sequence[MemberDays],
+    months_looked_at: Sequence[Span],
     grant: Grant,
     as_of: date,
     params: Parameters,
@@ -76,7 +72,7 @@ def rate3(
     """The last day of the third month of the first run of qualifying months."""
     spec = pack.decision("fsm1.rate3")
     month_rule, sequence_rule = spec.rules
-    facts = rate3_months(members, grant.project, as_of, params["min_activity_days"])
+    facts = rate3_months(members, months_looked_at)
     firings = evaluate_all(pack, spec.id, facts, params, as_of, engine)
     qualifies = {f.keys[0]: f.passed for f in firings if f.rule == month_rule.id}
     runs = sorted((f.keys for f in firings if f.rule == sequence_rule.id), key=lambda keys: keys[-1])

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.decide import Evaluation, compiled, evaluate_all, evaluate_facts, outcome, trace
 from engine.facts.fsm2 import (
@@ -29,7 +29,7 @@ from engine.facts.fsm2 import (
 )
 from engine.pack import Pack, Parameters
 from engine.payout import approval_rate, by_fact, money, needed, priced
-from engine.periods import Span, merged, months_inside
+from engine.periods import Span, merged, month_counts
 from engine.programmes import CitizenOutcome, Concluded, Municipality
 from engine.runner import Runner
 from models.codes import GROUPS_BY_PROGRAMME, GrantProgramme
@@ -69,17 +69,18 @@ def prepare(
     return Fsm2Municipality(pack, grant, as_of, tuple(grant_years), params, params, engine, regimes)
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """What the municipality's status and rates need of one citizen."""
+class Contribution(NamedTuple):
+    """What the municipality's status and rates need of one citizen (a tuple: it travels cheaply)."""
 
     member: bool
     """Took part on some day from the project's start to the as-of date."""
     exit_status: str | None = None
     group: str | None = None
     """An active participant's group on the as-of date (VISITATION_KEYS)."""
-    effort_months: frozenset[int] = frozenset()
-    counted_months: frozenset[int] = frozenset()
+    effort_months: int = 0
+    """Bit i: in the effort group on some day of the i-th month of `Municipality.months`."""
+    counted_months: int = 0
+    """Bit i: and touched by a counted activity in it."""
     outside_with_effort: bool = False
 
 
@@ -165,7 +166,7 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
         decisions.append(_eligibility(place, timeline, joined.first, regime, regime_start))
     decisions.append(status)
     effort = effort_days(timeline, visited, taking_part.days, params["effort_group"])
-    in_effort, counted = counted_months(timeline, effort, place.grant.project, as_of, place.rate_params)
+    in_effort, counted = counted_months(timeline, effort, place.months, place.rate_params)
     return CitizenOutcome(decisions, Contribution(True, gone, group, in_effort, counted))
 
 
@@ -214,18 +215,17 @@ def rate2(
     pack, grant, as_of, params = place.pack, place.grant, place.as_of, place.rate_params
     spec = pack.decision("fsm2.rate2")
     first_rule, full_rule = spec.rules
-    effort = Counter(idx for c in members for idx in c.effort_months)
-    counted = Counter(idx for c in members for idx in c.counted_months)
+    effort = month_counts((c.effort_months for c in members), len(place.months))
+    counted = month_counts((c.counted_months for c in members), len(place.months))
     facts = [
         {
-            "idx": (idx := month.first.year * 12 + month.first.month),
+            "idx": month.first.year * 12 + month.first.month,
             "month": month.first.strftime("%Y-%m"),
             "last_day": month.last,
-            "effort_group": effort[idx],
-            "counted": counted[idx],
+            "effort_group": effort[i],
+            "counted": counted[i],
         }
-        for month in months_inside(grant.project)
-        if month.last <= as_of
+        for i, month in enumerate(place.months)
     ]
     verdicts = by_fact(evaluate_all(pack, spec.id, facts, params, as_of, place.engine))
     reached = {

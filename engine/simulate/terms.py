@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from engine.decide import Evaluation
 from engine.facts import fsm2 as fsm2_facts
 from engine.facts.fsm1 import first_day_away
-from engine.facts.fsm1_rates import Progress, blocking, blocking_on, progress
+from engine.facts.fsm1_rates import Progress, must_be_visitated, progress
 from engine.periods import Span, covered_days, covers
 from engine.programmes import Municipality
 from engine.programmes.fsm2 import participation_of
@@ -100,7 +100,7 @@ class Fsm1Member:
         return self.activity_days(month) >= self.min_activity_days
 
     def still_to_visitate(self, day: date) -> bool:
-        return bool(blocking_on(blocking([self.progress], self.rate2_population, self.cutoff), day))
+        return covers(must_be_visitated(self.progress, self.rate2_population, self.cutoff), day)
 
 
 def fsm1_member(timeline: CitizenTimeline, place: Municipality) -> Fsm1Member:
