@@ -23,7 +23,7 @@ from engine.pack import Pack, Parameters
 from engine.periods import Span, months_inside
 from engine.runner import Runner, runner
 from models.domain import CitizenTimeline, Grant, GrantYear
-from models.status import MunicipalityStatus
+from models.status import GrantYearAmount, MonthResult, MunicipalityStatus, RateResult
 from models.trace import Decision
 
 
@@ -86,6 +86,43 @@ class MunicipalityResult:
     @property
     def rate_params(self) -> Parameters:
         return self.place.rate_params
+
+
+def status_of(
+    place: Municipality,
+    *,
+    members: int,
+    exits: Mapping[str, int],
+    visitation: Mapping[str, int],
+    rates: list[RateResult],
+    months: list[MonthResult],
+    outside: int,
+    warnings: Sequence[str] = (),
+    grant_years: Sequence[GrantYear] = (),
+) -> MunicipalityStatus:
+    """A municipality's status as every programme reports it (the shape of `fsm status --json`);
+    `outside`: citizens outside the target group with the programme's visitations or activities."""
+    ignored = (
+        [
+            f"{outside} citizens outside the target group have {place.pack.programme.upper()} visitations or activities; every rate ignores them"
+        ]
+        if outside
+        else []
+    )
+    return MunicipalityStatus(
+        municipality=place.code,
+        programme=place.pack.programme,
+        as_of=place.as_of,
+        grant=place.grant.amount,
+        members=members,
+        active=sum(visitation.values()),
+        exits=dict(sorted(exits.items())),
+        visitation=dict(visitation),
+        rates=rates,
+        months=months,
+        warnings=[*ignored, *warnings],
+        grant_years=[GrantYearAmount(year=y.year, amount=y.amount) for y in grant_years],
+    )
 
 
 class Programme(Protocol):

@@ -13,12 +13,11 @@ from engine.facts.fsm1 import first_day_away, membership_facts, status_facts
 from engine.facts.fsm1_rates import MemberDays, member_days, progress
 from engine.pack import Pack, PackError, Parameters
 from engine.payout import approval_rate
-from engine.programmes import CitizenOutcome, Concluded, Municipality
+from engine.programmes import CitizenOutcome, Concluded, Municipality, status_of
 from engine.programmes.fsm1_rates import rate2, rate3, split_grant
 from engine.runner import Runner
 from models.codes import GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
-from models.status import MunicipalityStatus
 from models.trace import Decision
 
 VISITATION_KEYS = ("1", "2", "3", "udskudt", "mangler")
@@ -179,22 +178,13 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     result3, months, decision3 = rate3(
         pack, members, place.months, grant, as_of, rate_params, amounts[2], engine
     )
-    warnings = []
-    if outside:
-        warnings.append(
-            f"{outside} citizens outside the target group have FSM1 visitations or activities; every rate ignores them"
-        )
-    status = MunicipalityStatus(
-        municipality=place.code,
-        programme=pack.programme,
-        as_of=as_of,
-        grant=grant.amount,
+    status = status_of(
+        place,
         members=len(members),
-        active=sum(visitation.values()),
-        exits=dict(sorted(exits.items())),
-        visitation=dict(visitation),
+        exits=exits,
+        visitation=visitation,
         rates=[result1, result2, result3],
         months=months,
-        warnings=warnings,
+        outside=outside,
     )
     return Concluded(status, [decision1, decision2, decision3])

@@ -30,11 +30,11 @@ from engine.facts.fsm2 import (
 from engine.pack import Pack, Parameters
 from engine.payout import approval_rate, by_fact, money, needed, priced
 from engine.periods import Span, merged, month_counts
-from engine.programmes import CitizenOutcome, Concluded, Municipality
+from engine.programmes import CitizenOutcome, Concluded, Municipality, status_of
 from engine.runner import Runner
 from models.codes import GROUPS_BY_PROGRAMME, GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
-from models.status import GrantYearAmount, MonthResult, MunicipalityStatus, RateResult
+from models.status import MonthResult, RateResult
 from models.trace import Decision
 
 FSM2 = GrantProgramme.fsm2
@@ -180,30 +180,23 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     first = money(grant.amount * params["rate1_share"])
     result1, decision1 = approval_rate(pack, "fsm2.rate1", grant, as_of, params, first, place.engine)
     result2, months, decision2 = rate2(place, members, grant.amount - first)
-    warnings = []
-    if outside := sum(c.outside_with_effort for c in contributions):
-        warnings.append(
-            f"{outside} citizens outside the target group have FSM2 visitations or activities; every rate ignores them"
-        )
     schedule = sorted(place.grant_years, key=lambda y: y.year)
+    warnings = []
     if schedule and (budgeted := sum(y.amount for y in schedule)) != grant.amount:
         warnings.append(
             f"the grant's years add up to {budgeted:,.2f} kr, not to the grant of {grant.amount:,.2f} kr "
             f"(difference {grant.amount - budgeted:,.2f} kr)"
         )
-    status = MunicipalityStatus(
-        municipality=place.code,
-        programme=pack.programme,
-        as_of=as_of,
-        grant=grant.amount,
+    status = status_of(
+        place,
         members=len(members),
-        active=sum(visitation.values()),
-        exits=dict(sorted(exits.items())),
-        visitation=dict(visitation),
+        exits=exits,
+        visitation=visitation,
         rates=[result1, result2],
         months=months,
+        outside=sum(c.outside_with_effort for c in contributions),
         warnings=warnings,
-        grant_years=[GrantYearAmount(year=y.year, amount=y.amount) for y in schedule],
+        grant_years=schedule,
     )
     return Concluded(status, [decision1, decision2])
 
