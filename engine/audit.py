@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from engine import results
-from engine.batch import DECISION_COLUMNS, Citizens, Concluded, evaluate_run, plan_run
+from engine.batch import DECISION_COLUMNS, CitizensDone, MunicipalityDone, evaluate_run, plan_run
 from engine.pack import Pack, PackError
 from engine.store import load_grant_years, load_grants
 from models.runs import Run, RunMunicipality, StoredDecision
@@ -67,7 +67,7 @@ def _plain(value: Any) -> Any:
     return from_json(to_json(value))
 
 
-def _replay(engine: Engine, session: Session, run: Run, pack: Pack) -> list[Citizens | Concluded]:
+def _replay(engine: Engine, session: Session, run: Run, pack: Pack) -> list[CitizensDone | MunicipalityDone]:
     """The run's municipalities evaluated again, as known after its delivery (none before the first)."""
     if run.delivery_id is None:
         return []
@@ -86,7 +86,7 @@ def _replay(engine: Engine, session: Session, run: Run, pack: Pack) -> list[Citi
         return list(evaluate_run(plan, workers=1))
 
 
-def _replayed_rows(replayed: list[Citizens | Concluded]) -> dict[Key, dict[str, Any]]:
+def _replayed_rows(replayed: list[CitizensDone | MunicipalityDone]) -> dict[Key, dict[str, Any]]:
     """Every row the replay made, keyed like the stored ones, its JSON decoded."""
     made = {}
     for result in replayed:
@@ -125,7 +125,9 @@ def _changed(name: str, stored: Any, replayed: Any) -> Iterator[tuple[str, Any, 
         yield name, stored, replayed
 
 
-def _municipality_differences(stored: RunMunicipality | None, replayed: Concluded) -> Iterator[Difference]:
+def _municipality_differences(
+    stored: RunMunicipality | None, replayed: MunicipalityDone
+) -> Iterator[Difference]:
     code = replayed.status.municipality
     if stored is None:
         yield Difference(code, None, "status", "absent", "made")
@@ -167,7 +169,7 @@ def verify(engine: Engine, run_id: int, *, limit: int = 10) -> Verification:
     if pack.content_hash != run.pack_hash:
         differences.append(Difference("", None, "rule pack", run.pack_hash, pack.content_hash))
     for result in replayed:
-        if isinstance(result, Citizens):
+        if isinstance(result, CitizensDone):
             continue
         stored_status = municipalities.pop(result.status.municipality, None)
         differences.extend(_municipality_differences(stored_status, result))

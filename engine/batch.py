@@ -102,7 +102,7 @@ def rate_row(decision: Decision) -> Row:
 
 
 @dataclass(frozen=True)
-class Citizens:
+class CitizensDone:
     """A chunk of citizens done: their decisions as rows, and how many citizens it held."""
 
     rows: list[Row]
@@ -110,7 +110,7 @@ class Citizens:
 
 
 @dataclass(frozen=True)
-class Concluded:
+class MunicipalityDone:
     """A municipality done: its status, its rate decisions as rows, the parameter values it used."""
 
     status: MunicipalityStatus
@@ -159,12 +159,12 @@ def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
     return _Chunk(rows, dict(contributions), len(timelines))
 
 
-def _conclude(task: tuple[str, list[Any]]) -> Concluded:
+def _conclude(task: tuple[str, list[Any]]) -> MunicipalityDone:
     code, contributions = task
     work = _WORK[0]
     place = work.places[code]
     concluded = work.programme.conclude(place, contributions)
-    return Concluded(
+    return MunicipalityDone(
         concluded.status,
         [rate_row(d) for d in concluded.rates],
         to_jsonable_python(dict(place.membership_params)),
@@ -218,7 +218,7 @@ def plan_run(
     return Plan(_Work(engine, programme, places, delivery, municipality), chunks(ids, CHUNK), len(ids))
 
 
-def evaluate_run(plan: Plan, *, workers: int = 1) -> Iterator[Citizens | Concluded]:
+def evaluate_run(plan: Plan, *, workers: int = 1) -> Iterator[CitizensDone | MunicipalityDone]:
     """Every chunk of citizens, then every municipality, as they are done (see the module docstring)."""
     _WORK[:] = [plan.work]
     contributions: dict[str, list[Any]] = defaultdict(list)
@@ -227,7 +227,7 @@ def evaluate_run(plan: Plan, *, workers: int = 1) -> Iterator[Citizens | Conclud
             for chunk in pool.imap(_evaluate_chunk, plan.chunks):
                 for code, found in chunk.contributions.items():
                     contributions[code].extend(found)
-                yield Citizens(chunk.rows, chunk.citizens)
+                yield CitizensDone(chunk.rows, chunk.citizens)
             order = sorted(plan.work.places, key=lambda code: (-len(contributions[code]), code))
             yield from pool.imap(_conclude, [(code, contributions.pop(code, [])) for code in order])
     finally:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session
 
-from engine.batch import DECISION_COLUMNS, Citizens, Concluded, Row, evaluate_run, plan_run
+from engine.batch import DECISION_COLUMNS, CitizensDone, MunicipalityDone, Row, evaluate_run, plan_run
 from engine.pack import Pack, get_pack
 from engine.store import latest_delivery, load_grant_years, load_grants
 from models.runs import RulePack, Run, RunMunicipality, StoredDecision
@@ -187,7 +187,7 @@ def nightly_run(
 def _store(
     engine: Engine,
     run_id: int,
-    results: Iterable[Citizens | Concluded],
+    results: Iterable[CitizensDone | MunicipalityDone],
     advance: Callable[[int], None] | None,
 ) -> tuple[list[MunicipalityStatus], int, int]:
     """Every result, as it arrives, and then the `finished` status, in one transaction.
@@ -200,7 +200,7 @@ def _store(
         for result in results:
             insert_decisions([(run_id, *row) for row in result.rows])
             decisions += len(result.rows)
-            if isinstance(result, Citizens):
+            if isinstance(result, CitizensDone):
                 citizens += result.citizens
                 if advance:
                     advance(result.citizens)
