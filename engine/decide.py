@@ -144,7 +144,7 @@ def evaluate_all(
     pack: Pack,
     decision_id: str,
     facts: Sequence[Mapping[str, Any]],
-    params: Mapping[str, Any],
+    params: Parameters,
     day: date,
     engine: Runner | None = None,
 ) -> list[Firing]:

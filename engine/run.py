@@ -26,7 +26,6 @@ from models.runs import RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 
 log = logging.getLogger(__name__)
-DECISIONS = StoredDecision.__table__
 ADVISORY_LOCK_KEY = 0x46534D01  # "FSM" 1; the second key is the schema, so each schema has its own lock
 
 
@@ -196,7 +195,9 @@ def _store(
     citizens = decisions = 0
     with Session(engine) as session, session.begin():
         connection = session.connection()
-        insert_decisions = _bulk_insert(connection, DECISIONS.name, ("run_id", *DECISION_COLUMNS))
+        insert_decisions = _bulk_insert(
+            connection, StoredDecision.__tablename__, ("run_id", *DECISION_COLUMNS)
+        )
         for result in results:
             insert_decisions([(run_id, *row) for row in result.rows])
             decisions += len(result.rows)

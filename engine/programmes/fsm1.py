@@ -51,7 +51,7 @@ def evaluate_membership(
     timeline: CitizenTimeline,
     municipality: str,
     pack: Pack,
-    params: Mapping[str, Any],
+    params: Parameters,
     engine: Runner | None = None,
 ) -> Evaluation:
     cutoff = params["cutoff_date"]
@@ -170,7 +170,9 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     members = [c.member for c in contributions if c.member is not None]
     exits = Counter(c.exit_status for c in contributions if c.exit_status is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
-    visitation.update(c.group for c in contributions if c.member is not None and c.exit_status is None)
+    visitation.update(
+        c.group or "mangler" for c in contributions if c.member is not None and c.exit_status is None
+    )
     outside = sum(c.outside_with_effort for c in contributions)
     amounts = split_grant(grant.amount, rate_params)
     result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)

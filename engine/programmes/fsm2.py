@@ -27,7 +27,7 @@ from engine.facts.fsm2 import (
     segments,
     visits,
 )
-from engine.pack import Pack, Parameters
+from engine.pack import Pack, Parameters, Rule
 from engine.payout import approval_rate, by_fact, money, needed, priced
 from engine.periods import Span, merged, month_counts
 from engine.programmes import CitizenOutcome, Concluded, Municipality, status_of
@@ -137,7 +137,7 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     joined = taking_part.eligible[-1]
     last_eligible = joined.last
     left = first_leaving(reasons, last_eligible, as_of)
-    facts = {
+    facts: dict[str, Any] = {
         "day": as_of,
         "project_start": window.first,
         "last_eligible_day": last_eligible,
@@ -176,7 +176,7 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     members = [c for c in contributions if c.member]
     exits = Counter(c.exit_status for c in members if c.exit_status is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
-    visitation.update(c.group for c in members if c.exit_status is None)
+    visitation.update(c.group or "mangler" for c in members if c.exit_status is None)
     first = money(grant.amount * params["rate1_share"])
     result1, decision1 = approval_rate(pack, "fsm2.rate1", grant, as_of, params, first, place.engine)
     result2, months, decision2 = rate2(place, members, grant.amount - first)
@@ -201,6 +201,15 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     return Concluded(status, [decision1, decision2])
 
 
+class Step(NamedTuple):
+    """A step of rate 2's ladder: the rule a month must pass, what it pays, the share it asks."""
+
+    rule: Rule
+    pays: Decimal
+    share: str
+    """The parameter with the share."""
+
+
 def rate2(
     place: Municipality, members: Sequence[Contribution], rest: Decimal
 ) -> tuple[RateResult, list[MonthResult], Decision]:
@@ -210,7 +219,7 @@ def rate2(
     first_rule, full_rule = spec.rules
     effort = month_counts((c.effort_months for c in members), len(place.months))
     counted = month_counts((c.counted_months for c in members), len(place.months))
-    facts = [
+    facts: list[dict[str, Any]] = [
         {
             "idx": month.first.year * 12 + month.first.month,
             "month": month.first.strftime("%Y-%m"),
@@ -222,14 +231,13 @@ def rate2(
     ]
     verdicts = by_fact(evaluate_all(pack, spec.id, facts, params, as_of, place.engine))
     reached = {
-        rule.id: next((key for key in sorted(verdicts) if verdicts[key][rule.id]), None)
-        for rule in (first_rule, full_rule)
+        rule.id: next((k for k in sorted(verdicts) if verdicts[k][rule.id]), None) for rule in spec.rules
     }
     steps = (
-        (full_rule, rest),
-        (first_rule, money(grant.amount * params["rate2_first_step_payout"])),
+        Step(full_rule, rest, "rate2_full_step_share"),
+        Step(first_rule, money(grant.amount * params["rate2_first_step_payout"]), "rate2_first_step_share"),
     )
-    paid_by = next(((rule, amount) for rule, amount in steps if reached[rule.id] is not None), None)
+    paid_by = next((step for step in steps if reached[step.rule.id] is not None), None)
     months = [
         MonthResult(
             month=fact["month"],
@@ -240,35 +248,29 @@ def rate2(
         )
         for key, fact in enumerate(facts)
     ]
-    shown = sorted(
-        {key for key in reached.values() if key is not None} or ({len(facts) - 1} if facts else set())
-    )
+    shown = sorted({key for key in reached.values() if key is not None} or set(range(len(facts))[-1:]))
     entries = [
         outcome(pack, rule, verdicts[key][rule.id], facts[key], params, subject=facts[key]["month"])
         for key in shown
-        for rule in (first_rule, full_rule)
+        for rule in spec.rules
     ]
-    detail_steps = [
-        {
-            "step": rule.id,
-            "share": str(params[share]),
-            "reached_in": None if reached[rule.id] is None else facts[reached[rule.id]]["month"],
-            "pays": f"{amount:.2f}",
-        }
-        for (rule, amount), share in zip(
-            steps, ("rate2_full_step_share", "rate2_first_step_share"), strict=True
-        )
-    ]
+    triggered_on: date | None = None
     if paid_by is None:
         amount = money(grant.amount * params["rate2_below_first_step_payout"])
-        triggered_on = None
     else:
-        amount = paid_by[1]
-        triggered_on = facts[reached[paid_by[0].id]]["last_day"]  # type: ignore[index]
-    blocked = None
+        amount, triggered_on = paid_by.pays, facts[reached[paid_by.rule.id] or 0]["last_day"]
+    blocked: dict[str, Any] | None = None
     if reached[full_rule.id] is None:
         blocked = {
-            "steps": detail_steps,
+            "steps": [
+                {
+                    "step": step.rule.id,
+                    "share": str(params[step.share]),
+                    "reached_in": None if (key := reached[step.rule.id]) is None else facts[key]["month"],
+                    "pays": f"{step.pays:.2f}",
+                }
+                for step in steps
+            ],
             "months": [
                 {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
                 for m in months
