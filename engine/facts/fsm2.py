@@ -131,10 +131,6 @@ def group_on(visited: Sequence[tuple[date, str]], day: date) -> str | None:
     return visited[index - 1][1] if index else None
 
 
-def exempt_on(timeline: CitizenTimeline, day: date) -> bool:
-    return any(e.covers(day) for e in timeline.exemptions)
-
-
 def effort_days(
     timeline: CitizenTimeline,
     visited: Sequence[tuple[date, str]],
