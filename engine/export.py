@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import cpr, results
-from models.runs import RulePack, Run, RunMunicipality, StoredDecision
+from models.runs import Run, StoredDecision
 
 
 class ExportFormat(StrEnum):
@@ -46,12 +46,6 @@ CSV_COLUMNS = (
 
 def documents(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator[dict[str, Any]]:
     """Every decision of the run with its trace, in municipality, decision and subject order."""
-    # The session's identity map holds rows weakly: keeping the run's pack and municipality rows
-    # here lets each trace rebuild find them without a query of its own.
-    loaded = [
-        session.get(RulePack, run.pack_hash),
-        *session.scalars(select(RunMunicipality).where(RunMunicipality.run_id == run.id)),
-    ]
     rows = session.scalars(
         select(StoredDecision)
         .where(StoredDecision.run_id == run.id)
@@ -62,7 +56,6 @@ def documents(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator
         decision = results.stored_decision(session, run, row)
         document = {"run": run.id, **decision.model_dump(mode="json"), "failed_rules": decision.failed_rules}
         yield cpr.shown_in(document, full=full_cpr)
-    del loaded
 
 
 def _json(value: Any) -> str:

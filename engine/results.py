@@ -1,7 +1,7 @@
 """Reading stored runs: a municipality's status, a citizen's decisions with their traces, and what
 changed between two runs. Traces are rebuilt from the pack the run stored under its content hash."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.decide import Evaluation, to_decision, trace
-from engine.pack import Pack, Parameters, pack_from_files
+from engine.pack import Pack, pack_from_files
 from engine.programmes import programme_of
 from engine.store import KINDS, known_after
 from models.db import CitizenVersion
@@ -53,10 +53,14 @@ def statuses(session: Session, run: Run, municipality: str | None = None) -> lis
 
 
 def stored_pack(session: Session, content_hash: str) -> Pack:
-    row = session.get(RulePack, content_hash)
-    if row is None:
-        raise NotFound(f"rule pack {content_hash[:12]} is not stored")
-    return _pack(content_hash, tuple(sorted(row.files.items())))
+    """The pack a run stored under its content hash (read once per session: every trace of a run needs it)."""
+    key = ("stored pack", content_hash)
+    if key not in session.info:
+        row = session.get(RulePack, content_hash)
+        if row is None:
+            raise NotFound(f"rule pack {content_hash[:12]} is not stored")
+        session.info[key] = _pack(content_hash, tuple(sorted(row.files.items())))
+    return session.info[key]
 
 
 @cache
@@ -64,14 +68,21 @@ def _pack(content_hash: str, files: tuple[tuple[str, str], ...]) -> Pack:
     return pack_from_files(dict(files), f"stored pack {content_hash[:12]}")
 
 
-def _parameters(session: Session, run: Run, pack: Pack, row: StoredDecision) -> Parameters:
+def _stored_parameters(session: Session, run: Run, municipality: str) -> dict[str, dict[str, Any]]:
+    """A municipality's parameter sets in a run, by name (read once per session)."""
+    key = ("stored parameters", run.id, municipality)
+    if key not in session.info:
+        place = session.get(RunMunicipality, (run.id, municipality))
+        if place is None:
+            raise NotFound(f"run {run.id} has no municipality {municipality}")
+        session.info[key] = {"membership": place.membership_parameters, "rates": place.rate_parameters}
+    return session.info[key]
+
+
+def _parameters(session: Session, run: Run, pack: Pack, row: StoredDecision) -> Mapping[str, Any]:
     """The parameter values the decision was made under (the programme knows which)."""
-    place = session.get(RunMunicipality, (run.id, row.municipality))
-    if place is None:
-        raise NotFound(f"run {run.id} has no municipality {row.municipality}")
-    stored = {"membership": place.membership_parameters, "rates": place.rate_parameters}
-    values = programme_of(pack).trace_parameters(pack, row.decision, row.day, row.municipality, stored)
-    return Parameters(values)
+    stored = _stored_parameters(session, run, row.municipality)
+    return programme_of(pack).trace_parameters(pack, row.decision, row.day, row.municipality, stored)
 
 
 def stored_decision(session: Session, run: Run, row: StoredDecision) -> Decision:
