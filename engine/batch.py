@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from engine.decide import Evaluation
 from engine.pack import Pack
 from engine.programmes import Municipality, Programme, programme_of
-from engine.store import CitizenRange, known_citizens, load_timelines
+from engine.store import CitizenRange, collector_paused, known_citizens, load_timelines
 from models.domain import Grant, GrantYear
 from models.status import MunicipalityStatus
 from models.trace import Decision
@@ -141,6 +141,11 @@ _WORK: list[_Work] = []
 
 
 def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
+    with collector_paused():
+        return _evaluate_chunk_paused(citizens)
+
+
+def _evaluate_chunk_paused(citizens: CitizenRange) -> _Chunk:
     work = _WORK[0]
     with Session(work.engine) as session:
         timelines = list(
