@@ -87,11 +87,13 @@ def _replay(engine: Engine, session: Session, run: Run, pack: Pack) -> list[Citi
 
 
 def _replayed_rows(replayed: list[CitizensDone | MunicipalityDone]) -> dict[Key, dict[str, Any]]:
-    """Every row the replay made, keyed like the stored ones, its JSON decoded."""
+    """Every row the replay made, keyed like the stored ones, with its evidence, JSON decoded."""
     made = {}
     for result in replayed:
         for row in result.rows:
             values = dict(zip(DECISION_COLUMNS, row, strict=True))
+            verdicts, facts = result.evidence[values.pop("evidence_id")]
+            values.update(verdicts=verdicts, facts=facts)
             for name in ENCODED:
                 values[name] = None if values[name] is None else from_json(values[name])
             key = (values["municipality"], values["decision"], values["citizen_id"], values["day"])

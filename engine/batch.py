@@ -45,76 +45,96 @@ DECISION_COLUMNS = (
     "outcome",
     "value",
     "group",
-    "verdicts",
-    "facts",
     "trace",
+    "evidence_id",
 )
 """The columns of a `decisions` row as a run writes it (besides its run id): dates as ISO text and
-JSON already encoded, so that storing is a bulk insert of plain values."""
+JSON already encoded, so that storing is a bulk insert of plain values. `evidence_id` is, until the
+row is stored, the index of its evidence in the result's own `evidence` list."""
 Row = tuple[Any, ...]
+EvidenceValues = tuple[str, str]
+"""An `evidence` row's verdicts and facts, JSON encoded."""
 
 
 def _json(value: Any) -> str:
     return to_json(value).decode()
 
 
-class EvaluationRows:
-    """Citizens' decisions as `decisions` rows: facts and the engine's verdicts (the trace is rebuilt
-    from them and the run's pack when it is read). Equal fact vectors share one verdicts mapping
-    (the runner's memo), so each mapping is encoded once; the cache holds it, so its id stays its own."""
+class Rows:
+    """Decisions as `decisions` rows, and the distinct evidence they rest on, each listed once.
+
+    Citizens' rows keep facts and verdicts (the trace is rebuilt from them and the run's pack when
+    it is read). Equal fact vectors share one verdicts mapping (the runner's memo), so each mapping
+    is encoded once; the cache holds it, so its id stays its own."""
 
     def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self._evidence: dict[EvidenceValues, int] = {}
         self._verdicts: dict[int, tuple[Mapping[str, bool], str]] = {}
 
-    def row(self, evaluation: Evaluation) -> Row:
+    @property
+    def evidence(self) -> list[EvidenceValues]:
+        """In the order of their indexes (a dict keeps the order its keys were added in)."""
+        return list(self._evidence)
+
+    def _evidence_id(self, verdicts: str, facts: str) -> int:
+        return self._evidence.setdefault((verdicts, facts), len(self._evidence))
+
+    def add_evaluation(self, evaluation: Evaluation) -> None:
         detail, verdicts = evaluation.detail, evaluation.verdicts
         encoded = self._verdicts.get(id(verdicts))
         if encoded is None:
             encoded = self._verdicts[id(verdicts)] = (verdicts, _json(dict(verdicts)))
-        return (
-            evaluation.municipality,
-            evaluation.subject,
-            evaluation.decision,
-            evaluation.day.isoformat(),
-            evaluation.passed,
-            detail.get("exit_status"),
-            detail.get("group"),
-            encoded[1],
-            _json(evaluation.facts),
-            None,
+        self.rows.append(
+            (
+                evaluation.municipality,
+                evaluation.subject,
+                evaluation.decision,
+                evaluation.day.isoformat(),
+                evaluation.passed,
+                detail.get("exit_status"),
+                detail.get("group"),
+                None,
+                self._evidence_id(encoded[1], _json(evaluation.facts)),
+            )
         )
 
-
-def rate_row(decision: Decision) -> Row:
-    """A rate decision as a `decisions` row, with its whole trace."""
-    return (
-        decision.municipality,
-        None,
-        decision.decision,
-        decision.decided_on.isoformat(),
-        decision.outcome,
-        decision.decided_on.isoformat() if decision.outcome else None,
-        None,
-        "{}",
-        _json(decision.detail),
-        _json([entry.model_dump() for entry in decision.trace]),
-    )
+    def add_rate(self, decision: Decision) -> None:
+        """A rate decision, with its whole trace."""
+        day = decision.decided_on.isoformat()
+        self.rows.append(
+            (
+                decision.municipality,
+                None,
+                decision.decision,
+                day,
+                decision.outcome,
+                day if decision.outcome else None,
+                None,
+                _json([entry.model_dump() for entry in decision.trace]),
+                self._evidence_id("{}", _json(decision.detail)),
+            )
+        )
 
 
 @dataclass(frozen=True)
 class CitizensDone:
-    """A chunk of citizens done: their decisions as rows, and how many citizens it held."""
+    """A chunk of citizens done: their decisions as rows, the evidence they rest on, and how many
+    citizens it held."""
 
     rows: list[Row]
+    evidence: list[EvidenceValues]
     citizens: int
 
 
 @dataclass(frozen=True)
 class MunicipalityDone:
-    """A municipality done: its status, its rate decisions as rows, the parameter values it used."""
+    """A municipality done: its status, its rate decisions as rows (and their evidence), the
+    parameter values it used."""
 
     status: MunicipalityStatus
     rows: list[Row]
+    evidence: list[EvidenceValues]
     membership_params: dict[str, Any]
     rate_params: dict[str, Any]
 
@@ -122,6 +142,7 @@ class MunicipalityDone:
 @dataclass(frozen=True)
 class _Chunk:
     rows: list[Row]
+    evidence: list[EvidenceValues]
     contributions: dict[str, list[Any]]
     citizens: int
 
@@ -151,17 +172,17 @@ def _evaluate_chunk_paused(citizens: CitizenRange) -> _Chunk:
         timelines = list(
             load_timelines(session, delivery=work.delivery, municipality=work.municipality, citizens=citizens)
         )
-    rows: list[Row] = []
-    encode = EvaluationRows().row
+    rows = Rows()
     contributions: dict[str, list[Any]] = defaultdict(list)
     for timeline in timelines:
         for code in sorted({r.municipality for r in timeline.residence}):
             place = work.places.get(code)
             if place is not None:
                 outcome = work.programme.evaluate_citizen(place, timeline)
-                rows.extend(map(encode, outcome.evaluations))
+                for evaluation in outcome.evaluations:
+                    rows.add_evaluation(evaluation)
                 contributions[code].append(outcome.contribution)
-    return _Chunk(rows, dict(contributions), len(timelines))
+    return _Chunk(rows.rows, rows.evidence, dict(contributions), len(timelines))
 
 
 def _conclude(task: tuple[str, list[Any]]) -> MunicipalityDone:
@@ -169,9 +190,13 @@ def _conclude(task: tuple[str, list[Any]]) -> MunicipalityDone:
     work = _WORK[0]
     place = work.places[code]
     concluded = work.programme.conclude(place, contributions)
+    rows = Rows()
+    for decision in concluded.rates:
+        rows.add_rate(decision)
     return MunicipalityDone(
         concluded.status,
-        [rate_row(d) for d in concluded.rates],
+        rows.rows,
+        rows.evidence,
         to_jsonable_python(dict(place.membership_params)),
         to_jsonable_python(dict(place.rate_params)),
     )
@@ -232,7 +257,7 @@ def evaluate_run(plan: Plan, *, workers: int = 1) -> Iterator[CitizensDone | Mun
             for chunk in pool.imap(_evaluate_chunk, plan.chunks):
                 for code, found in chunk.contributions.items():
                     contributions[code].extend(found)
-                yield CitizensDone(chunk.rows, chunk.citizens)
+                yield CitizensDone(chunk.rows, chunk.evidence, chunk.citizens)
             order = sorted(plan.work.places, key=lambda code: (-len(contributions[code]), code))
             yield from pool.imap(_conclude, [(code, contributions.pop(code, [])) for code in order])
     finally:

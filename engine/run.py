@@ -19,10 +19,18 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session
 
-from engine.batch import DECISION_COLUMNS, CitizensDone, MunicipalityDone, Row, evaluate_run, plan_run
+from engine.batch import (
+    DECISION_COLUMNS,
+    CitizensDone,
+    EvidenceValues,
+    MunicipalityDone,
+    Row,
+    evaluate_run,
+    plan_run,
+)
 from engine.pack import Pack, get_pack
-from engine.store import latest_delivery, load_grant_years, load_grants
-from models.runs import RulePack, Run, RunMunicipality, StoredDecision
+from engine.store import collector_paused, latest_delivery, load_grant_years, load_grants
+from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 
 log = logging.getLogger(__name__)
@@ -193,13 +201,17 @@ def _store(
     Returns the statuses (in municipality order), and how many citizens and decisions were stored."""
     statuses: list[MunicipalityStatus] = []
     citizens = decisions = 0
-    with Session(engine) as session, session.begin():
+    with collector_paused(), Session(engine) as session, session.begin():
         connection = session.connection()
         insert_decisions = _bulk_insert(
             connection, StoredDecision.__tablename__, ("run_id", *DECISION_COLUMNS)
         )
+        evidence = _EvidenceIds(
+            _bulk_insert(connection, Evidence.__tablename__, ("run_id", "id", "verdicts", "facts")), run_id
+        )
         for result in results:
-            insert_decisions([(run_id, *row) for row in result.rows])
+            ids = evidence.store(result.evidence)
+            insert_decisions([(run_id, *row[:-1], ids[row[-1]]) for row in result.rows])
             decisions += len(result.rows)
             if isinstance(result, CitizensDone):
                 citizens += result.citizens
@@ -229,6 +241,22 @@ def _store(
         )
     log.info("run %s finished: %d decisions stored (pid %d)", run_id, decisions, os.getpid())
     return sorted(statuses, key=lambda s: s.municipality), citizens, decisions
+
+
+class _EvidenceIds:
+    """The run's evidence ids: each distinct evidence is stored once, numbered in the order met."""
+
+    def __init__(self, insert: Callable[[list[Row]], None], run_id: int) -> None:
+        self._insert, self._run_id = insert, run_id
+        self._ids: dict[EvidenceValues, int] = {}
+
+    def store(self, evidence: list[EvidenceValues]) -> list[int]:
+        """The ids of a result's evidence (in its order), storing the evidence not met before."""
+        known = len(self._ids)
+        ids = [self._ids.setdefault(values, len(self._ids)) for values in evidence]
+        new = [(self._run_id, i, *values) for i, values in zip(ids, evidence, strict=True) if i >= known]
+        self._insert(new)
+        return ids
 
 
 def _bulk_insert(connection: Connection, table: str, columns: Sequence[str]) -> Callable[[list[Row]], None]:

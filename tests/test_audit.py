@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -19,7 +19,7 @@ from engine.synthetic.aalborg import municipalities, municipality
 from engine.users import Users
 from engine.web import create_app
 from models.domain import SupportPeriod
-from models.runs import RulePack, Run, RunMunicipality, StoredDecision
+from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
 from tests.conftest import PASSWORDS, SECOND_DAY, store_aalborg_runs
 
 
@@ -52,10 +52,16 @@ def test_every_change_to_what_a_run_stored_is_found_and_the_first_are_listed(run
                 run_id=2, citizen_id=member.citizen_id, decision="fsm1.membership"
             )
         ).one()
+        altered = Evidence(  # evidence is shared: give the one decision evidence of its own
+            run_id=2,
+            id=session.scalar(select(func.max(Evidence.id))) + 1,
+            verdicts=membership.verdicts,
+            facts={**membership.facts, "longest_break_days": 5},
+        )
+        session.add(altered)
+        session.flush()
         session.execute(
-            update(StoredDecision)
-            .where(StoredDecision.id == membership.id)
-            .values(facts={**membership.facts, "longest_break_days": 5})
+            update(StoredDecision).where(StoredDecision.id == membership.id).values(evidence_id=altered.id)
         )
         gone = a_member(runs, group="2")
         session.execute(delete(StoredDecision).where(StoredDecision.id == gone.id))
@@ -67,7 +73,7 @@ def test_every_change_to_what_a_run_stored_is_found_and_the_first_are_listed(run
                 decision="fsm1.status",
                 day=SECOND_DAY,
                 outcome=True,
-                verdicts={},
+                evidence_id=member.evidence_id,
             )
         )
         row = session.get(RunMunicipality, (2, "851"))

@@ -3,12 +3,14 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import JSON, Engine, inspect, select, text
+from sqlalchemy.orm import Session
 
 import models.access  # noqa: F401 - the access log belongs to the metadata too
 import models.runs  # noqa: F401 - the run tables belong to the metadata too
 from models.database import alembic_config, downgrade, upgrade
 from models.db import Base
+from models.runs import StoredDecision
 
 
 def test_the_migrations_have_a_single_head():
@@ -80,3 +82,42 @@ def test_upgrading_a_database_with_deliveries_stamps_the_superseded_versions(bla
         if blank.dialect.name == "sqlite":
             assert connection.execute(text("pragma foreign_key_check")).all() == []
             assert connection.execute(text("pragma foreign_keys")).scalar() == 1
+
+
+def test_decisions_stored_before_evidence_keep_their_facts_and_verdicts_both_ways(blank: Engine):
+    upgrade(blank, "0004")
+    verdicts, facts = '{"fsm1.alive": true}', '{"alive_on_cutoff": true}'
+    with blank.begin() as connection:
+        connection.execute(
+            text(
+                "insert into rule_packs (content_hash, programme, version, files) values ('h', 'fsm1', '1', '{}')"
+            )
+        )
+        connection.execute(
+            text(
+                "insert into runs (id, programme, as_of, pack_hash, started_at, status, citizens, members,"
+                " decisions) values (1, 'fsm1', '2018-03-02', 'h', '2018-03-02 00:00:00', 'finished', 1, 1, 2)"
+            )
+        )
+        for decision, trace in (("fsm1.membership", None), ("fsm1.rate2", "[]")):
+            connection.execute(
+                text(
+                    "insert into decisions (run_id, municipality, citizen_id, decision, day, outcome,"
+                    " verdicts, facts, trace) values (1, '851', 'A', :decision, '2016-12-31', true,"
+                    " :verdicts, :facts, :trace)"
+                ),
+                {"decision": decision, "verdicts": verdicts, "facts": facts, "trace": trace},
+            )
+    upgrade(blank)
+    with Session(blank) as session:
+        stored = session.scalars(select(StoredDecision).order_by(StoredDecision.id)).all()
+        assert [(d.decision, d.verdicts, d.facts, d.trace) for d in stored] == [
+            ("fsm1.membership", {"fsm1.alive": True}, {"alive_on_cutoff": True}, None),
+            ("fsm1.rate2", {"fsm1.alive": True}, {"alive_on_cutoff": True}, []),
+        ]
+    downgrade(blank, "0004")
+    with blank.connect() as connection:
+        rows = connection.execute(
+            text("select verdicts, facts from decisions order by id").columns(verdicts=JSON, facts=JSON)
+        ).all()
+    assert [tuple(row) for row in rows] == [({"fsm1.alive": True}, {"alive_on_cutoff": True})] * 2
