@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache, lru_cache
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -159,18 +160,26 @@ class _Kind:
         return tuple(column.expression.key for column in self.columns())
 
     def builder(self) -> Callable[[Any, Any, Any], Record]:
-        """Records from stored values; equal values give the same (frozen) record, made once."""
-        make, (first, second, third) = trusted(self.model), self.fields
-        code_a, code_c = (_lookup(codes) for codes in self.codes)
-        made: dict[tuple[Any, Any, Any], Record] = {}
+        """Records from stored values; equal values give the same (frozen) record, made once per
+        process while it is among the RECORDS_KEPT last of its kind (values repeat across citizens)."""
+        return _builder(self)
 
-        def build(a: Any, b: Any, c: Any) -> Record:
-            record = made.get((a, b, c))
-            if record is None:
-                record = made[a, b, c] = make({first: code_a(a), second: b, third: code_c(c)})
-            return record
 
-        return build
+RECORDS_KEPT = 32_768
+"""Records kept per kind by value: most values repeat (the same residence, support or match
+periods), so the records and the spans they compute are shared across citizens and chunks."""
+
+
+@cache
+def _builder(kind: _Kind) -> Callable[[Any, Any, Any], Record]:
+    make, (first, second, third) = trusted(kind.model), kind.fields
+    code_a, code_c = (_lookup(codes) for codes in kind.codes)
+
+    @lru_cache(maxsize=RECORDS_KEPT)
+    def build(a: Any, b: Any, c: Any) -> Record:
+        return make({first: code_a(a), second: b, third: code_c(c)})
+
+    return build
 
 
 def _lookup(codes: type[Enum] | None) -> Callable[[Any], Any]:
@@ -296,27 +305,25 @@ def _timelines(
         .order_by(CitizenVersion.citizen_id)
     ).all()
     join = municipality is not None or _history_is_deep(session, delivery, citizens, len(people))
-    streams = [
-        (field, _groups(connection, kind, selected if join else None, delivery, citizens))
-        for field, kind in KINDS.items()
-    ]
-    heads = [next(groups, None) for _, groups in streams]
+    read: dict[str, tuple[int, dict[str, Any]]] = {
+        citizen_id: (version, {"citizen_id": citizen_id, "birth_date": born, "death_date": died, **EMPTY})
+        for citizen_id, version, born, died in people
+    }
+    for field, kind in KINDS.items():
+        for (citizen_id, version), records in _groups(
+            connection, kind, selected if join else None, delivery, citizens
+        ):
+            known = read.get(citizen_id)
+            if known is None:  # never lose rows silently
+                raise RuntimeError(f"{field} rows of a citizen without a version: {citizen_id}")
+            if known[0] == version:
+                known[1][field] = records
     timeline = trusted(CitizenTimeline)
-    timelines = []
-    for citizen_id, version, born, died in people:
-        values: dict[str, Any] = {"citizen_id": citizen_id, "birth_date": born, "death_date": died}
-        for i, (field, groups) in enumerate(streams):
-            values[field], head = (), heads[i]
-            while head is not None and head[0] == citizen_id:
-                if head[1] == version:
-                    values[field] = head[2]
-                head = next(groups, None)
-            heads[i] = head
-        timelines.append(timeline(values))
-    stray = [(field, head[0]) for (field, _), head in zip(streams, heads, strict=True) if head is not None]
-    if stray:  # the merge relies on rows and citizens sorted alike; never lose rows silently
-        raise RuntimeError(f"rows of citizens out of order or without a version: {stray}")
-    return timelines
+    return [timeline(values) for _, values in read.values()]
+
+
+EMPTY = dict.fromkeys(KINDS, ())
+"""A timeline's tables before any row is read: none."""
 
 
 def _history_is_deep(
@@ -338,8 +345,8 @@ def _groups(
     selected: Subquery | None,
     delivery: int | None,
     citizens: CitizenRange | None,
-) -> Iterator[tuple[str, int, tuple[Record, ...]]]:
-    """A timeline table's records as (citizen, version, records) in citizen order, the records of
+) -> list[tuple[tuple[str, int], tuple[Record, ...]]]:
+    """A timeline table's records as ((citizen, version), records) in citizen order, the records of
     a version in the order they were delivered. `selected`: only these citizen versions (a join);
     None: every version up to `delivery` (the caller skips the old)."""
     table = kind.table
@@ -355,9 +362,19 @@ def _groups(
         query = query.where(*_in_range(table.citizen_id, citizens))
         if delivery is not None:
             query = query.where(table.delivery_id <= delivery)
-    build = kind.builder()
-    for (citizen_id, version), rows in groupby(connection.execute(query).all(), key=itemgetter(0, 1)):
-        yield citizen_id, version, tuple(build(a, b, c) for _, _, a, b, c in rows)
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    # column by column, so that the work per row (half a million of them) is done by builtins
+    citizen_ids, versions, *values = zip(*rows, strict=True)
+    keys = zip(citizen_ids, versions, strict=True)
+    records = map(kind.builder(), *values)
+    return [
+        (key, tuple(map(_RECORD, group))) for key, group in groupby(zip(keys, records, strict=True), key=_KEY)
+    ]
+
+
+_KEY, _RECORD = itemgetter(0), itemgetter(1)
 
 
 def _latest_per_key(

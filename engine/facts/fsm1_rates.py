@@ -7,8 +7,8 @@ at candidate days, rate 3 at calendar months.
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any, NamedTuple
 
 from engine.facts.fsm1 import active_spans
@@ -23,9 +23,8 @@ EFFORT_GROUP = "1"
 """The effort group (indsatsgruppen): a code of the FSM1 visitation code list, not a threshold."""
 
 
-@dataclass(frozen=True)
-class Progress:
-    """What the rates need of one member."""
+class Progress(NamedTuple):
+    """What the rates need of one member (a tuple: made for every member of a national run)."""
 
     citizen_id: str
     active: tuple[Span, ...]
@@ -51,22 +50,33 @@ def progress(
 ) -> Progress:
     """`away`: the member's first day away from the municipality after the cut-off date (or None)."""
     visits = sorted((v.day, v.group.value) for v in timeline.visitations if v.programme is FSM1)
+    visit_days, visit_groups = zip(*visits, strict=True) if visits else ((), ())
     counting = params["company_directed_activities"]
     activity = [a.span for a in timeline.activities if a.activity in counting]
     return Progress(
         citizen_id=timeline.citizen_id,
         active=tuple(active_spans(timeline, away, cutoff, params["current_support"])),
-        visit_days=tuple(day for day, _ in visits),
-        visit_groups=tuple(group for _, group in visits),
+        visit_days=visit_days,
+        visit_groups=visit_groups,
         activity=tuple(clipped(activity, Span(cutoff, FOREVER))) if activity else (),
     )
 
 
 def must_be_visitated(member: Progress, population: str, cutoff: date) -> list[Span]:
     """The days on which this member holds rate 2 back: must be visitated but has no visitation yet."""
-    if population not in ("active", "all"):
-        raise ValueError(f"rate2_population must be 'active' or 'all', got {population!r}")
-    required = list(member.active) if population == "active" else [Span(cutoff, FOREVER)]
+    return _unvisitated(member, required_days(member, population, cutoff), cutoff)
+
+
+def required_days(member: Progress, population: str, cutoff: date) -> list[Span]:
+    """The days on which this member must be visitated (`rate2_population`)."""
+    if population == "active":
+        return list(member.active)
+    if population == "all":
+        return [Span(cutoff, FOREVER)]
+    raise ValueError(f"rate2_population must be 'active' or 'all', got {population!r}")
+
+
+def _unvisitated(member: Progress, required: list[Span], cutoff: date) -> list[Span]:
     if member.first_visit is None:
         return required
     if member.first_visit <= cutoff:
@@ -92,7 +102,7 @@ class MemberDays(NamedTuple):
 def member_days(
     member: Progress, population: str, cutoff: date, months: Sequence[Span], min_activity_days: int
 ) -> MemberDays:
-    required = list(member.active) if population == "active" else [Span(cutoff, FOREVER)]
+    required = required_days(member, population, cutoff)
     effort = activity = 0
     if EFFORT_GROUP in member.visit_groups:
         for i, month in enumerate(months):
@@ -103,7 +113,7 @@ def member_days(
     return MemberDays(
         member.citizen_id,
         _ordinals(required),
-        _ordinals(must_be_visitated(member, population, cutoff)),
+        _ordinals(_unvisitated(member, required, cutoff)),
         effort,
         activity,
     )
@@ -121,9 +131,10 @@ def rate2_days(members: Sequence[MemberDays], project: Span, period_end: date) -
     """Candidate days for rate 2: the project's first day, each day after someone stops blocking, and the
     period's end; with how many members must be visitated and how many are not, on each."""
     first, end = project.first.toordinal(), period_end.toordinal()
-    candidates = {first, end} | {last + 1 for m in members for _, last in _pairs(m.blocking) if last < NEVER}
+    blocking = [m.blocking for m in members]
+    candidates = {first, end} | {last + 1 for last in _lasts(blocking) if last < NEVER}
     count_required = _covering_counter([m.required for m in members])
-    count_blocking = _covering_counter([m.blocking for m in members])
+    count_blocking = _covering_counter(blocking)
     return [
         {
             "idx": index,
@@ -140,14 +151,25 @@ def rate2_days(members: Sequence[MemberDays], project: Span, period_end: date) -
 def blocking_on(members: Iterable[MemberDays], day: date) -> list[str]:
     """The members (ids) who still hold rate 2 back on `day`."""
     ordinal = day.toordinal()
-    return [m.citizen_id for m in members if any(a <= ordinal <= b for a, b in _pairs(m.blocking))]
+    return [
+        m.citizen_id for m in members if m.blocking and any(a <= ordinal <= b for a, b in _pairs(m.blocking))
+    ]
 
 
-def _covering_counter(spans: Iterable[Sequence[int]]) -> Callable[[int], int]:
+def _covering_counter(spans: Sequence[Sequence[int]]) -> Callable[[int], int]:
     """A function counting the spans (flattened ordinal pairs) that cover a day, in O(log n) per day."""
-    pairs = [pair for flat in spans for pair in _pairs(flat)]
-    firsts, lasts = sorted(a for a, _ in pairs), sorted(b for _, b in pairs)
+    firsts, lasts = sorted(_firsts(spans)), sorted(_lasts(spans))
     return lambda day: bisect_right(firsts, day) - bisect_left(lasts, day)
+
+
+def _firsts(spans: Iterable[Sequence[int]]) -> Iterator[int]:
+    """The first days of every flattened (first, last) pair."""
+    return chain.from_iterable(flat[::2] for flat in spans)
+
+
+def _lasts(spans: Iterable[Sequence[int]]) -> Iterator[int]:
+    """The last days of every flattened (first, last) pair."""
+    return chain.from_iterable(flat[1::2] for flat in spans)
 
 
 def rate3_months(members: Sequence[MemberDays], months: Sequence[Span]) -> list[dict[str, Any]]:
