@@ -165,7 +165,7 @@ class _Kind:
         return _builder(self)
 
 
-RECORDS_KEPT = 32_768
+RECORDS_KEPT = 4_096
 """Records kept per kind by value: most values repeat (the same residence, support or match
 periods), so the records and the spans they compute are shared across citizens and chunks."""
 
