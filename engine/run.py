@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, text, update
@@ -261,13 +262,22 @@ class _EvidenceIds:
 
 def _bulk_insert(connection: Connection, table: str, columns: Sequence[str]) -> Callable[[list[Row]], None]:
     """An insert of many plain rows straight through the database driver: the run writes a row per
-    citizen decision, and SQLAlchemy's per-value processing would cost more than the database."""
-    marks = ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    citizen decision, and SQLAlchemy's per-value processing would cost more than the database.
+    PostgreSQL gets them by COPY, an order of magnitude cheaper than as many inserts."""
     names = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
-    statement = f"insert into {table} ({names}) values ({marks})"
+    if connection.dialect.name == "postgresql":
+        return partial(_copy, connection, f"copy {table} ({names}) from stdin")
+    marks = ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    return partial(_insert, connection, f"insert into {table} ({names}) values ({marks})")
 
-    def insert(rows: list[Row]) -> None:
-        if rows:
-            connection.exec_driver_sql(statement, rows)
 
-    return insert
+def _insert(connection: Connection, statement: str, rows: list[Row]) -> None:
+    if rows:
+        connection.exec_driver_sql(statement, rows)
+
+
+def _copy(connection: Connection, statement: str, rows: list[Row]) -> None:
+    if rows:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
