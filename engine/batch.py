@@ -31,7 +31,7 @@ from engine.pack import Pack
 from engine.programmes import Municipality, Programme, programme_of
 from engine.store import CitizenRange, collector_paused, known_citizens, load_timelines
 from models.domain import Grant, GrantYear
-from models.status import MunicipalityStatus
+from models.status import MunicipalityStatus, RateResult
 from models.trace import Decision
 
 CHUNK = 5000
@@ -99,17 +99,17 @@ class Rows:
             )
         )
 
-    def add_rate(self, decision: Decision) -> None:
-        """A rate decision, with its whole trace."""
-        day = decision.decided_on.isoformat()
+    def add_rate(self, decision: Decision, result: RateResult) -> None:
+        """A rate decision, with its whole trace; its value is the rate's trigger date (rate 1 is
+        decided on the as-of date, but triggered on the day the grant was approved)."""
         self.rows.append(
             (
                 decision.municipality,
                 None,
                 decision.decision,
-                day,
+                decision.decided_on.isoformat(),
                 decision.outcome,
-                day if decision.outcome else None,
+                result.date.isoformat() if result.date else None,
                 None,
                 _json([entry.model_dump() for entry in decision.trace]),
                 self._evidence_id("{}", _json(decision.detail)),
@@ -191,8 +191,8 @@ def _conclude(task: tuple[str, list[Any]]) -> MunicipalityDone:
     place = work.places[code]
     concluded = work.programme.conclude(place, contributions)
     rows = Rows()
-    for decision in concluded.rates:
-        rows.add_rate(decision)
+    for decision, result in zip(concluded.rates, concluded.status.rates, strict=True):
+        rows.add_rate(decision, result)
     return MunicipalityDone(
         concluded.status,
         rows.rows,

@@ -146,6 +146,8 @@ def _summary(row: StoredDecision | None) -> str:
     if row is None:
         return "not evaluated"
     words = ["passed" if row.outcome else "failed"]
+    if row.citizen_id is None:  # a rate: its value is the trigger date
+        return " ".join(words + ([f"on {row.value}"] if row.value else []))
     words += [
         f"{label} {value}"
         for label, value in (("exit", row.value), ("group", row.group))
@@ -177,10 +179,8 @@ def diff(session: Session, first: Run, second: Run) -> list[Change]:
                 municipality=key[0],
                 subject=key[1],
                 decision=key[2],
-                before=_summary(old)
-                + (f" on {old.value}" if old and old.citizen_id is None and old.value else ""),
-                after=_summary(new)
-                + (f" on {new.value}" if new and new.citizen_id is None and new.value else ""),
+                before=_summary(old),
+                after=_summary(new),
                 failed_before=[r for r, ok in (old.verdicts if old else {}).items() if not ok],
                 failed_after=[r for r, ok in (new.verdicts if new else {}).items() if not ok],
                 facts_changed={

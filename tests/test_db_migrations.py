@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Engine, inspect, select, text
+from sqlalchemy import JSON, Connection, Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 import models.access  # noqa: F401 - the access log belongs to the metadata too
@@ -88,17 +88,7 @@ def test_decisions_stored_before_evidence_keep_their_facts_and_verdicts_both_way
     upgrade(blank, "0004")
     verdicts, facts = '{"fsm1.alive": true}', '{"alive_on_cutoff": true}'
     with blank.begin() as connection:
-        connection.execute(
-            text(
-                "insert into rule_packs (content_hash, programme, version, files) values ('h', 'fsm1', '1', '{}')"
-            )
-        )
-        connection.execute(
-            text(
-                "insert into runs (id, programme, as_of, pack_hash, started_at, status, citizens, members,"
-                " decisions) values (1, 'fsm1', '2018-03-02', 'h', '2018-03-02 00:00:00', 'finished', 1, 1, 2)"
-            )
-        )
+        _a_finished_run(connection)
         for decision, trace in (("fsm1.membership", None), ("fsm1.rate2", "[]")):
             connection.execute(
                 text(
@@ -121,3 +111,42 @@ def test_decisions_stored_before_evidence_keep_their_facts_and_verdicts_both_way
             text("select verdicts, facts from decisions order by id").columns(verdicts=JSON, facts=JSON)
         ).all()
     assert [tuple(row) for row in rows] == [({"fsm1.alive": True}, {"alive_on_cutoff": True})] * 2
+
+
+def test_a_triggered_rate_1_stored_with_the_as_of_date_gets_its_trigger_date_and_back(blank: Engine):
+    upgrade(blank, "0005")
+    trace = '[{"rule": "fsm1.rate1.approved", "facts": {"approved_on": "2017-06-20", "as_of": "2018-03-02"}}]'
+    with blank.begin() as connection:
+        _a_finished_run(connection)
+        connection.execute(
+            text("insert into evidence (run_id, id, verdicts, facts) values (1, 0, '{}', '{}')")
+        )
+        connection.execute(
+            text(
+                "insert into decisions (run_id, municipality, decision, day, outcome, value, trace, evidence_id)"
+                " values (1, '851', 'fsm1.rate1', '2018-03-02', true, '2018-03-02', :trace, 0)"
+            ),
+            {"trace": trace},
+        )
+    value = text("select value from decisions")
+    upgrade(blank)
+    with blank.connect() as connection:
+        assert connection.execute(value).scalar() == "2017-06-20"
+    downgrade(blank, "0005")
+    with blank.connect() as connection:
+        assert connection.execute(value).scalar() == "2018-03-02"
+
+
+def _a_finished_run(connection: Connection) -> None:
+    """Run 1, finished, with its rule pack (its decisions are the caller's)."""
+    connection.execute(
+        text(
+            "insert into rule_packs (content_hash, programme, version, files) values ('h', 'fsm1', '1', '{}')"
+        )
+    )
+    connection.execute(
+        text(
+            "insert into runs (id, programme, as_of, pack_hash, started_at, status, citizens, members,"
+            " decisions) values (1, 'fsm1', '2018-03-02', 'h', '2018-03-02 00:00:00', 'finished', 0, 0, 0)"
+        )
+    )

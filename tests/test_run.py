@@ -194,5 +194,6 @@ def test_explain_shows_a_citizens_decisions_with_traces_and_diff_names_what_chan
     assert any(c["decision"] == "fsm1.rate3" for c in changes) or any(
         c["decision"] == "fsm1.status" for c in changes
     )
+    assert not [c for c in changes if c["decision"] == "fsm1.rate1"]  # triggered on approval, both nights
     assert runner.invoke(app, ["explain", "nobody", "--run", "1"]).exit_code == 2
     assert runner.invoke(app, ["status", "--run", "99"]).exit_code == 2

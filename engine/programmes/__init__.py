@@ -66,6 +66,7 @@ class CitizenOutcome:
 class Concluded:
     status: MunicipalityStatus
     rates: list[Decision]
+    """One decision per rate, in the order of `status.rates`."""
 
 
 @dataclass(frozen=True)
