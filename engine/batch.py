@@ -63,8 +63,8 @@ def _json(value: Any) -> str:
 class Rows:
     """Decisions as `decisions` rows, and the distinct evidence they rest on, each listed once.
 
-    Citizens' rows keep facts and verdicts (the trace is rebuilt from them and the run's pack when
-    it is read). Equal fact vectors share one verdicts mapping (the runner's memo), so each mapping
+    A citizen's row keeps no trace: it is rebuilt from the evidence and the run's pack when it is
+    read. Equal fact vectors share one verdicts mapping (the runner's memo), so each mapping
     is encoded once; the cache holds it, so its id stays its own."""
 
     def __init__(self) -> None:
