@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.decide import Evaluation, compiled, evaluate_facts, trace
 from engine.facts.fsm1 import first_day_away, membership_facts, status_facts
@@ -126,16 +126,13 @@ def prepare(
     return Municipality(pack, grant, as_of, tuple(grant_years), params, rate_params, engine)
 
 
-class Contribution(NamedTuple):
-    """What the municipality's status and rates need of one citizen (a tuple: it travels cheaply)."""
+Contribution = tuple[tuple[Any, ...] | None, str | None, str | None, bool]
+"""What the municipality's status and rates need of one citizen: a member's `MemberDays` (None for
+a non-member), their exit status, their visitation group on the as-of date (`mangler`: none yet),
+and whether a non-member has FSM1 visitations or activities (counted in a warning).
 
-    member: MemberDays | None
-    """What the rates need of a member; None for a non-member."""
-    exit_status: str | None = None
-    group: str | None = None
-    """A member's visitation group on the as-of date (`mangler`: none yet)."""
-    outside_with_effort: bool = False
-    """A non-member with FSM1 visitations or activities (counted in a warning)."""
+Plain tuples, for a national run sends one per citizen between processes, and pickle rebuilds a
+NamedTuple by calling Python code: ten times slower. `conclude` makes the `MemberDays` again."""
 
 
 def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
@@ -149,7 +146,7 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     membership = Evaluation("fsm1.membership", citizen, k, cutoff, facts, verdicts)
     if not all(verdicts.values()):
         outside = bool(timeline.activities) or any(v.programme is FSM1 for v in timeline.visitations)
-        return CitizenOutcome([membership], Contribution(None, outside_with_effort=outside))
+        return CitizenOutcome([membership], (None, None, None, outside))
     away = first_day_away(timeline, k, cutoff)
     facts = status_facts(timeline, away, as_of)
     verdicts = engine.decide_each(compiled(pack, "fsm1.status", params, as_of), facts)
@@ -160,20 +157,18 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     detail = {"exit_status": gone, "group": group}
     status = Evaluation("fsm1.status", citizen, k, as_of, facts, verdicts, detail)
     days = member_days(member, rates["rate2_population"], cutoff, place.months, rates["min_activity_days"])
-    return CitizenOutcome([membership, status], Contribution(days, gone, group))
+    return CitizenOutcome([membership, status], (tuple(days), gone, group, False))
 
 
 def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:
     """The status (members, exits, visitation), rates 1–3 and the months, from every citizen's contribution."""
     pack, grant, as_of, rate_params = place.pack, place.grant, place.as_of, place.rate_params
     engine = place.runner()
-    members = [c.member for c in contributions if c.member is not None]
-    exits = Counter(c.exit_status for c in contributions if c.exit_status is not None)
+    members = [MemberDays._make(days) for days, _, _, _ in contributions if days is not None]
+    exits = Counter(gone for _, gone, _, _ in contributions if gone is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
-    visitation.update(
-        c.group or "mangler" for c in contributions if c.member is not None and c.exit_status is None
-    )
-    outside = sum(c.outside_with_effort for c in contributions)
+    visitation.update(group for days, gone, group, _ in contributions if days is not None and gone is None)
+    outside = sum(outside for _, _, _, outside in contributions)
     amounts = split_grant(grant.amount, rate_params)
     result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)
     result2, decision2 = rate2(pack, members, grant, as_of, rate_params, amounts[1], engine)
