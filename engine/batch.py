@@ -65,13 +65,14 @@ class Rows:
     """Decisions as `decisions` rows, and the distinct evidence they rest on, each listed once.
 
     A citizen's row keeps no trace: it is rebuilt from the evidence and the run's pack when it is
-    read. Equal fact vectors share one verdicts mapping (the runner's memo), so each mapping
-    is encoded once; the cache holds it, so its id stays its own."""
+    read. Equal fact vectors share one verdicts mapping (the runner's memo), which the memo keeps
+    alive, so its id stays its own; evidence is known by that id and the facts' values (facts are
+    plain values, hashable), and encoded once."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self._evidence: dict[EvidenceValues, int] = {}
-        self._verdicts: dict[int, tuple[Mapping[str, bool], str]] = {}
+        self._known: dict[tuple[Any, ...], int] = {}
 
     @property
     def evidence(self) -> list[EvidenceValues]:
@@ -82,10 +83,11 @@ class Rows:
         return self._evidence.setdefault((verdicts, facts), len(self._evidence))
 
     def add_evaluation(self, evaluation: Evaluation) -> None:
-        detail, verdicts = evaluation.detail, evaluation.verdicts
-        encoded = self._verdicts.get(id(verdicts))
-        if encoded is None:
-            encoded = self._verdicts[id(verdicts)] = (verdicts, _json(dict(verdicts)))
+        detail, verdicts, facts = evaluation.detail, evaluation.verdicts, evaluation.facts
+        key = (id(verdicts), *facts.items())
+        evidence_id = self._known.get(key)
+        if evidence_id is None:
+            evidence_id = self._known[key] = self._evidence_id(_json(dict(verdicts)), _json(facts))
         self.rows.append(
             (
                 evaluation.municipality,
@@ -96,7 +98,7 @@ class Rows:
                 detail.get("exit_status"),
                 detail.get("group"),
                 None,
-                self._evidence_id(encoded[1], _json(evaluation.facts)),
+                evidence_id,
             )
         )
 

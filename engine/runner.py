@@ -164,16 +164,16 @@ class Runner:
         return verdicts
 
 
-_RUNNERS: dict[int, Runner] = {}
+_RUNNERS: list[Runner] = []
 
 
 def runner() -> Runner:
     """The process's runner: one durable host per process (a ruleset name registers once per host),
     whose memo serves every evaluation in the process. A forked worker makes its own on first use
     rather than sharing its parent's engine state."""
-    pid = os.getpid()
-    found = _RUNNERS.get(pid)
-    if found is None:
-        _RUNNERS.clear()
-        found = _RUNNERS[pid] = Runner()
-    return found
+    if not _RUNNERS:
+        _RUNNERS.append(Runner())
+    return _RUNNERS[0]
+
+
+os.register_at_fork(after_in_child=_RUNNERS.clear)

@@ -35,7 +35,7 @@ def eligibility_facts(
     timeline: CitizenTimeline, municipality: str, day: date, params: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The facts of the eligibility rules on one day (with the parameters in force that day)."""
-    programmes = sorted(p.programme.value for p in timeline.programmes if p.covers(day))
+    programmes = tuple(sorted(p.programme.value for p in timeline.programmes if p.covers(day)))
     excluded = params["excluded_programmes"]
     born = timeline.born
     return {
