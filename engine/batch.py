@@ -193,7 +193,11 @@ def _evaluate_chunk_paused(citizens: CitizenRange) -> _Chunk:
 
 
 def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
-    code, pickled = task
+    with collector_paused():
+        return _conclude_paused(*task)
+
+
+def _conclude_paused(code: str, pickled: list[bytes]) -> MunicipalityDone:
     work = _WORK[0]
     place = work.places[code]
     contributions = [contribution for found in pickled for contribution in pickle.loads(found)]

@@ -5,14 +5,26 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache, lru_cache
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Subquery, and_, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from engine.delivery import Content
@@ -150,8 +162,8 @@ class _Kind:
     model: type[Record]
     fields: tuple[str, str, str]
     """The record's fields; the table's mapped attributes have the same names."""
-    codes: tuple[type[Enum] | None, type[Enum] | None]
-    """The enums of the first and the third field (None: kept as stored, e.g. a municipality)."""
+    types: tuple[Callable[[Any], Any], Callable[[Any], Any], Callable[[Any], Any]]
+    """Each field's value from the value the database driver gives (a code, a date)."""
 
     def columns(self) -> tuple[Any, ...]:
         return tuple(getattr(self.table, name) for name in self.fields)
@@ -160,8 +172,9 @@ class _Kind:
         return tuple(column.expression.key for column in self.columns())
 
     def builder(self) -> Callable[[Any, Any, Any], Record]:
-        """Records from stored values; equal values give the same (frozen) record, made once per
-        process while it is among the RECORDS_KEPT last of its kind (values repeat across citizens)."""
+        """Records from the driver's values; equal values give the same (frozen) record, made once
+        per process while it is among the RECORDS_KEPT last of its kind (values repeat across
+        citizens), so each distinct value is typed once, not once per row."""
         return _builder(self)
 
 
@@ -172,26 +185,30 @@ periods), so the records and the spans they compute are shared across citizens a
 
 @cache
 def _builder(kind: _Kind) -> Callable[[Any, Any, Any], Record]:
-    make, (first, second, third) = trusted(kind.model), kind.fields
-    code_a, code_c = (_lookup(codes) for codes in kind.codes)
+    make, (first, second, third), (type_a, type_b, type_c) = trusted(kind.model), kind.fields, kind.types
 
     @lru_cache(maxsize=RECORDS_KEPT)
     def build(a: Any, b: Any, c: Any) -> Record:
-        return make({first: code_a(a), second: b, third: code_c(c)})
+        return make({first: type_a(a), second: type_b(b), third: type_c(c)})
 
     return build
 
 
-def _lookup(codes: type[Enum] | None) -> Callable[[Any], Any]:
-    return codes._value2member_map_.__getitem__ if codes else _same
+def _code(codes: type[Enum]) -> Callable[[Any], Any]:
+    return codes._value2member_map_.__getitem__
 
 
 def _same(value: Any) -> Any:
     return value
 
 
+def _day(value: date | str | None) -> date | None:
+    """A date as the driver gives it: a date (PostgreSQL), ISO text (SQLite) or None."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _period(table: type, model: type[Record], code: str, codes: type[Enum] | None) -> _Kind:
-    return _Kind(table, model, (code, "start", "end"), (codes, None))
+    return _Kind(table, model, (code, "start", "end"), (_code(codes) if codes else _same, _day, _day))
 
 
 KINDS = {
@@ -200,7 +217,10 @@ KINDS = {
     "match": _period(MatchRow, MatchPeriod, "category", MatchCategory),
     "programmes": _period(ProgrammeRow, ProgrammePeriod, "programme", Programme),
     "visitations": _Kind(
-        VisitationRow, Visitation, ("programme", "day", "group"), (GrantProgramme, VisitationGroup)
+        VisitationRow,
+        Visitation,
+        ("programme", "day", "group"),
+        (_code(GrantProgramme), _day, _code(VisitationGroup)),
     ),
     "activities": _period(ActivityRow, ActivityPeriod, "activity", Activity),
     "exemptions": _period(ExemptionRow, Exemption, "marking", None),
@@ -289,7 +309,8 @@ def _timelines(
 ) -> list[CitizenTimeline]:
     connection = session.connection()
     selected = _lived_in(delivery, municipality, citizens)
-    people = connection.execute(
+    people = _fetched(
+        connection,
         select(
             CitizenVersion.citizen_id,
             CitizenVersion.delivery_id,
@@ -303,11 +324,14 @@ def _timelines(
                 CitizenVersion.citizen_id == selected.c.citizen_id,
             ),
         )
-        .order_by(CitizenVersion.citizen_id)
-    ).all()
+        .order_by(CitizenVersion.citizen_id),
+    )
     join = municipality is not None or _history_is_deep(session, delivery, citizens, len(people))
     read: dict[str, tuple[int, dict[str, Any]]] = {
-        citizen_id: (version, {"citizen_id": citizen_id, "birth_date": born, "death_date": died, **EMPTY})
+        citizen_id: (
+            version,
+            {"citizen_id": citizen_id, "birth_date": _day(born), "death_date": _day(died), **EMPTY},
+        )
         for citizen_id, version, born, died in people
     }
     for field, kind in KINDS.items():
@@ -363,7 +387,7 @@ def _groups(
         query = query.where(*_in_range(table.citizen_id, citizens))
         if delivery is not None:
             query = query.where(table.delivery_id <= delivery)
-    rows = connection.execute(query).all()
+    rows = _fetched(connection, query)
     if not rows:
         return []
     # column by column, so that the work per row (half a million of them) is done by builtins
@@ -376,6 +400,17 @@ def _groups(
 
 
 _KEY, _RECORD = itemgetter(0), itemgetter(1)
+
+
+def _fetched(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """Every row of `query` as the database driver gives it: plain tuples of untyped values (an
+    SQLite date is ISO text). A run reads half a million rows, and SQLAlchemy's typed rows cost
+    more than the database's own reading of them; the records type what they need (`_Kind.types`)."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def _latest_per_key(
