@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pydantic_core import to_json, to_jsonable_python
@@ -61,18 +62,22 @@ def _json(value: Any) -> str:
     return to_json(value).decode()
 
 
+_iso = cache(date.isoformat)
+"""A day as ISO text; a run's citizen decisions fall on a handful of days."""
+
+
 class Rows:
     """Decisions as `decisions` rows, and the distinct evidence they rest on, each listed once.
 
     A citizen's row keeps no trace: it is rebuilt from the evidence and the run's pack when it is
-    read. Equal fact vectors share one verdicts mapping (the runner's memo), which the memo keeps
-    alive, so its id stays its own; evidence is known by that id and the facts' values (facts are
-    plain values, hashable), and encoded once."""
+    read. Equal fact vectors share one verdicts mapping (the runner's memo, which keeps it alive,
+    so its id stays its own and names the decision too); evidence is known by that id and the
+    facts' values (plain values, hashable), and encoded once."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self._evidence: dict[EvidenceValues, int] = {}
-        self._known: dict[tuple[Any, ...], int] = {}
+        self._known: dict[tuple[Any, ...], tuple[int, bool]] = {}
 
     @property
     def evidence(self) -> list[EvidenceValues]:
@@ -84,21 +89,22 @@ class Rows:
 
     def add_evaluation(self, evaluation: Evaluation) -> None:
         detail, verdicts, facts = evaluation.detail, evaluation.verdicts, evaluation.facts
-        key = (id(verdicts), *facts.items())
-        evidence_id = self._known.get(key)
-        if evidence_id is None:
-            evidence_id = self._known[key] = self._evidence_id(_json(dict(verdicts)), _json(facts))
+        key = (id(verdicts), *facts.values())
+        known = self._known.get(key)
+        if known is None:
+            evidence = self._evidence_id(_json(dict(verdicts)), _json(facts))
+            known = self._known[key] = (evidence, evaluation.passed)
         self.rows.append(
             (
                 evaluation.municipality,
                 evaluation.subject,
                 evaluation.decision,
-                evaluation.day.isoformat(),
-                evaluation.passed,
+                _iso(evaluation.day),
+                known[1],
                 detail.get("exit_status"),
                 detail.get("group"),
                 None,
-                evidence_id,
+                known[0],
             )
         )
 
