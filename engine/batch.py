@@ -70,14 +70,14 @@ class Rows:
     """Decisions as `decisions` rows, and the distinct evidence they rest on, each listed once.
 
     A citizen's row keeps no trace: it is rebuilt from the evidence and the run's pack when it is
-    read. Equal fact vectors share one verdicts mapping (the runner's memo, which keeps it alive,
-    so its id stays its own and names the decision too); evidence is known by that id and the
-    facts' values (plain values, hashable), and encoded once."""
+    read. Equal fact vectors share one verdicts mapping (the runner's memo), so evidence is known
+    by the mapping's id (which names the decision too) and the facts' values (plain values,
+    hashable), and encoded once; the mapping is kept here, so its id stays its own."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self._evidence: dict[EvidenceValues, int] = {}
-        self._known: dict[tuple[Any, ...], tuple[int, bool]] = {}
+        self._known: dict[tuple[Any, ...], tuple[int, bool, Mapping[str, bool]]] = {}
 
     @property
     def evidence(self) -> list[EvidenceValues]:
@@ -93,7 +93,7 @@ class Rows:
         known = self._known.get(key)
         if known is None:
             evidence = self._evidence_id(_json(dict(verdicts)), _json(facts))
-            known = self._known[key] = (evidence, evaluation.passed)
+            known = self._known[key] = (evidence, evaluation.passed, verdicts)
         self.rows.append(
             (
                 evaluation.municipality,

@@ -88,15 +88,20 @@ class _OfCitizenVersion:
     citizen_id: Mapped[str] = mapped_column(String(64))
 
 
-def _version_key(table: str) -> tuple[ForeignKeyConstraint, Index]:
+def _version_key(table: str, *values: str) -> tuple[ForeignKeyConstraint, Index]:
+    """The row's citizen version, and the index the nightly run reads a range of citizens by: in
+    the order it reads them, and covering the row's `values`, so the read never visits the table."""
     return (
         ForeignKeyConstraint(
             ["delivery_id", "citizen_id"],
             ["citizen_versions.delivery_id", "citizen_versions.citizen_id"],
             name=f"fk_{table}_citizen_versions",
         ),
-        Index(f"ix_{table}_citizen", "citizen_id", "delivery_id"),
+        Index(f"ix_{table}_citizen_covering", "citizen_id", "delivery_id", "id", *values),
     )
+
+
+PERIOD = ("from_date", "to_date")
 
 
 class _Period:
@@ -106,43 +111,46 @@ class _Period:
 
 class ResidenceRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "residence"
-    __table_args__ = (*_version_key("residence"), Index("ix_residence_municipality", "municipality"))
+    __table_args__ = (
+        *_version_key("residence", "municipality", *PERIOD),
+        Index("ix_residence_municipality", "municipality"),
+    )
     municipality: Mapped[str] = mapped_column(String(3))
 
 
 class SupportRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "support"
-    __table_args__ = _version_key("support")
+    __table_args__ = _version_key("support", "support", *PERIOD)
     support: Mapped[str] = mapped_column(String(32))
 
 
 class MatchRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "match"
-    __table_args__ = _version_key("match")
+    __table_args__ = _version_key("match", "category", *PERIOD)
     category: Mapped[str] = mapped_column(String(32))
 
 
 class ProgrammeRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "programmes"
-    __table_args__ = _version_key("programmes")
+    __table_args__ = _version_key("programmes", "programme", *PERIOD)
     programme: Mapped[str] = mapped_column(String(32))
 
 
 class ActivityRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "activities"
-    __table_args__ = _version_key("activities")
+    __table_args__ = _version_key("activities", "activity", *PERIOD)
     activity: Mapped[str] = mapped_column(String(32))
 
 
 class ExemptionRow(_OfCitizenVersion, _Period, Base):
     __tablename__ = "exemptions"
-    __table_args__ = _version_key("exemptions")
+    __table_args__ = _version_key("exemptions", "marking", *PERIOD)
     marking: Mapped[str] = mapped_column(String(40))
 
 
 class VisitationRow(_OfCitizenVersion, Base):
     __tablename__ = "visitations"
-    __table_args__ = _version_key("visitations")
+    __table_args__ = _version_key("visitations", "programme", "date", "group")
     programme: Mapped[str] = mapped_column(String(8))
     day: Mapped[date] = mapped_column("date", Date)
     group: Mapped[str] = mapped_column(String(16))
