@@ -236,8 +236,9 @@ def known_citizens(
 ) -> list[str]:
     """The ids of the citizens known after `delivery` (who ever lived in `municipality`), in order."""
     selected = _lived_in(delivery, municipality, None)
+    query = select(selected.c.citizen_id).order_by(selected.c.citizen_id)
     with collector_paused():
-        return list(session.scalars(select(selected.c.citizen_id).order_by(selected.c.citizen_id)))
+        return [citizen_id for (citizen_id,) in _fetched(session.connection(), query)]
 
 
 def load_timelines(

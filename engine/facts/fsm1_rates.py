@@ -8,6 +8,7 @@ at candidate days, rate 3 at calendar months.
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from functools import cache
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -105,10 +106,10 @@ def member_days(
     required = required_days(member, population, cutoff)
     effort = activity = 0
     if EFFORT_GROUP in member.visit_groups:
-        for i, month in enumerate(months):
-            if member.group_on(month.last) == EFFORT_GROUP and member.active_in(month):
-                effort |= 1 << i
-                if member.activity and covered_days(member.activity, month) >= min_activity_days:
+        effort = _in_effort_group(member, months)
+        if member.activity:
+            for i in _bits(effort):
+                if covered_days(member.activity, months[i]) >= min_activity_days:
                     activity |= 1 << i
     return MemberDays(
         member.citizen_id,
@@ -117,6 +118,39 @@ def member_days(
         effort,
         activity,
     )
+
+
+def _in_effort_group(member: Progress, months: Sequence[Span]) -> int:
+    """Bit i: in the effort group on the last day of the i-th month and active on some day of it.
+    Made span by span, not month by month: a member has a few visitations and active spans, a
+    project a few dozen months."""
+    firsts, lasts = _bounds(tuple(months))
+    in_group = active = 0
+    ends = (*member.visit_days[1:], None)
+    for day, group, next_day in zip(member.visit_days, member.visit_groups, ends, strict=True):
+        if group == EFFORT_GROUP:  # in the group from the visitation until the day before the next
+            until = len(lasts) if next_day is None else bisect_left(lasts, next_day)
+            in_group |= _mask(bisect_left(lasts, day), until)
+    for span in member.active:  # months that end on or after its first day and start by its last
+        active |= _mask(bisect_left(lasts, span.first), bisect_right(firsts, span.last))
+    return in_group & active
+
+
+@cache
+def _bounds(months: tuple[Span, ...]) -> tuple[list[date], list[date]]:
+    return [month.first for month in months], [month.last for month in months]
+
+
+def _mask(start: int, stop: int) -> int:
+    """Bits start … stop − 1."""
+    return (1 << stop) - (1 << start) if stop > start else 0
+
+
+def _bits(mask: int) -> Iterator[int]:
+    while mask:
+        lowest = mask & -mask
+        yield lowest.bit_length() - 1
+        mask ^= lowest
 
 
 def _ordinals(spans: Iterable[Span]) -> tuple[int, ...]:
