@@ -61,6 +61,23 @@ class CompiledDecision:
     engine_facts: tuple[str, ...]
     scaled: tuple[Scaled, ...]
     sequences: Mapping[str, int]
+    rule_facts: Mapping[str, tuple[str, ...]]
+    """The facts each rule (not a sequence) looks at: its verdict depends on nothing else."""
+
+    def rule(self, rule: str) -> "CompiledDecision":
+        """The ruleset of one rule (not a sequence) alone."""
+        facts = self.rule_facts[rule]
+        return CompiledDecision(
+            name=f"{self.name}#{rule}",
+            decision=self.decision,
+            rules=(rule,),
+            fact_kind=self.fact_kind,
+            definition={rule + PASS: self.definition[rule + PASS], rule + FAIL: self.definition[rule + FAIL]},
+            engine_facts=facts,
+            scaled=tuple(s for s in self.scaled if s.source in facts),
+            sequences={},
+            rule_facts={rule: facts},
+        )
 
 
 def engine_value(value: Any) -> Any:
@@ -154,6 +171,7 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
     kind = {"t": decision.facts}
     definition: dict[str, dict[str, Any]] = {}
     sequences: dict[str, int] = {}
+    rule_facts: dict[str, tuple[str, ...]] = {}
     conditions = {rule.id: rule.when for rule in decision.rules if rule.when is not None}
     for rule in decision.rules:
         if rule.applies_from > day:
@@ -161,9 +179,13 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
         try:
             if rule.sequence is None:
                 assert rule.when is not None
+                own = _Compiler(params)
                 for suffix, negate in ((PASS, False), (FAIL, True)):
-                    test = compiler.condition(rule.when, negate)
+                    test = own.condition(rule.when, negate)
                     definition[rule.id + suffix] = {"all": [{"m": conjoined(kind, test)}]}
+                rule_facts[rule.id] = tuple(sorted(own.facts))
+                compiler.facts |= own.facts
+                compiler.scaled |= own.scaled
             else:
                 length = sequences[rule.id] = _sequence_length(rule, compiler)
                 test = compiler.condition(conditions[rule.sequence.of], False)
@@ -191,4 +213,5 @@ def compile_decision(decision: DecisionSpec, params: Mapping[str, Any], day: dat
         engine_facts=tuple(sorted(compiler.facts)),
         scaled=tuple(sorted(compiler.scaled, key=lambda s: s.field)),
         sequences=sequences,
+        rule_facts=rule_facts,
     )

@@ -9,7 +9,9 @@ once per fact (pass or fail) or the evaluation is refused.
 Decisions are pure functions of the engine-visible facts and the compiled ruleset, so `decide_each`
 memoises them per distinct fact vector: a national run asks the engine once per distinct combination
 (thousands), not once per citizen (hundreds of thousands). The vector is the facts' own values
-(equal values are equal for the engine too), so a memo hit costs one tuple and one lookup.
+(equal values are equal for the engine too), so a memo hit costs one tuple and one lookup. Several
+facts evaluated together (e.g. rate 2's candidate days) are decided rule by rule, each rule once per
+distinct vector of the facts it looks at, unless a rule correlates facts (a sequence).
 """
 
 import itertools
@@ -54,6 +56,7 @@ class Runner:
         self._sids = itertools.count()
         self._results: dict[str, list[Firing]] = {}
         self._memo: dict[tuple[str, Any], Mapping[str, bool]] = {}
+        self._rule_memo: dict[tuple[str, Any], bool] = {}
         self._vectors: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
 
     def _action(self, rule_name: str, conditions: Sequence[str]) -> Callable[[Any], None]:
@@ -90,7 +93,28 @@ class Runner:
         return fact
 
     def evaluate(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
-        """Post `facts` (one evaluation unit) in a fresh session and return every conclusion, checked."""
+        """Every conclusion of the engine on `facts` (one evaluation unit), checked. Without a
+        sequence rule, each rule is decided on its own, once per distinct vector of its facts."""
+        if compiled.sequences:
+            return self._session(compiled, facts)
+        return [
+            Firing(rule, passed, (key,))
+            for rule in compiled.rules
+            for key, passed in enumerate(self._decide_rule(compiled.rule(rule), facts))
+        ]
+
+    def _decide_rule(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """One rule's verdict on each fact: the vectors not met before are posted in one session."""
+        vector = itemgetter(*compiled.engine_facts)
+        keys = [(compiled.name, vector(fact)) for fact in facts]
+        unknown = {key: fact for key, fact in zip(keys, facts, strict=True) if key not in self._rule_memo}
+        posted = list(unknown)
+        for firing in self._session(compiled, list(unknown.values())):
+            self._rule_memo[posted[firing.keys[0]]] = firing.passed
+        return [self._rule_memo[key] for key in keys]
+
+    def _session(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
+        """Post `facts` in a fresh session and return every conclusion, checked."""
         if not facts:
             return []  # no session to open (durable-rules cannot delete a state it never created)
         with self._lock:
@@ -159,7 +183,7 @@ class Runner:
         key = (compiled.name, vector(facts))
         verdicts = self._memo.get(key)
         if verdicts is None:
-            found = {f.rule: f.passed for f in self.evaluate(compiled, [facts])}
+            found = {f.rule: f.passed for f in self._session(compiled, [facts])}
             verdicts = self._memo[key] = MappingProxyType({rule: found[rule] for rule in compiled.rules})
         return verdicts
 
