@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from engine.facts.fsm1_rates import MemberDays, blocking_on
 from engine.periods import (
     FOREVER,
     Span,
@@ -233,3 +234,15 @@ def test_months_inside_are_the_calendar_months_whose_every_day_lies_in_the_perio
 def test_month_counts_count_how_many_masks_have_each_bit_set(masks: list[int], months: int) -> None:
     kept = [mask & ((1 << months) - 1) for mask in masks]
     assert month_counts(kept, months) == [sum(mask >> i & 1 for mask in kept) for i in range(months)]
+
+
+@given(st.lists(span_lists, max_size=8), st.integers(0, 200))
+def test_blocking_on_names_the_members_whose_blocking_days_cover_the_day(
+    blocking: list[list[Span]], on: int
+) -> None:
+    members = [
+        MemberDays(f"m{i}", (), tuple(d.toordinal() for span in merged(spans) for d in span), 0, 0)
+        for i, spans in enumerate(blocking)
+    ]
+    expected = [f"m{i}" for i, spans in enumerate(blocking) if covers(spans, day(on))]
+    assert blocking_on(members, day(on)) == expected

@@ -157,10 +157,6 @@ def _ordinals(spans: Iterable[Span]) -> tuple[int, ...]:
     return tuple([day.toordinal() for span in spans for day in span])
 
 
-def _pairs(ordinals: Sequence[int]) -> Iterator[tuple[int, int]]:
-    return zip(ordinals[::2], ordinals[1::2], strict=True)
-
-
 def rate2_days(members: Sequence[MemberDays], project: Span, period_end: date) -> list[dict[str, Any]]:
     """Candidate days for rate 2: the project's first day, each day after someone stops blocking, and the
     period's end; with how many members must be visitated and how many are not, on each."""
@@ -185,9 +181,14 @@ def rate2_days(members: Sequence[MemberDays], project: Span, period_end: date) -
 def blocking_on(members: Iterable[MemberDays], day: date) -> list[str]:
     """The members (ids) who still hold rate 2 back on `day`."""
     ordinal = day.toordinal()
-    return [
-        m.citizen_id for m in members if m.blocking and any(a <= ordinal <= b for a, b in _pairs(m.blocking))
-    ]
+    return [m.citizen_id for m in members if _covers(m.blocking, ordinal)]
+
+
+def _covers(flat: Sequence[int], day: int) -> bool:
+    """Whether one of the sorted, disjoint flattened (first, last) pairs covers `day`: after an odd
+    number of bounds up to `day` it lies inside a pair, after an even number only on a last day."""
+    bounds = bisect_right(flat, day)
+    return bounds % 2 == 1 or (bounds > 0 and flat[bounds - 1] == day)
 
 
 def _covering_counter(spans: Sequence[Sequence[int]]) -> Callable[[int], int]:
