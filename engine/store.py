@@ -2,7 +2,7 @@
 delivery N: citizens' timelines and grants, in bulk, for the nightly run."""
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
+    Executable,
     Subquery,
     and_,
     func,
@@ -403,7 +403,7 @@ def _groups(
 _KEY, _RECORD = itemgetter(0), itemgetter(1)
 
 
-def _fetched(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+def _fetched(connection: Connection, query: Executable) -> Sequence[Any]:
     """Every row of `query` as the database driver gives it: plain tuples of untyped values (an
     SQLite date is ISO text). A run reads half a million rows, and SQLAlchemy's typed rows cost
     more than the database's own reading of them; the records type what they need (`_Kind.types`)."""

@@ -167,7 +167,9 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     members = [MemberDays._make(days) for days, _, _, _ in contributions if days is not None]
     exits = Counter(gone for _, gone, _, _ in contributions if gone is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
-    visitation.update(group for days, gone, group, _ in contributions if days is not None and gone is None)
+    visitation.update(
+        group or "mangler" for days, gone, group, _ in contributions if days is not None and gone is None
+    )
     outside = sum(outside for _, _, _, outside in contributions)
     amounts = split_grant(grant.amount, rate_params)
     result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)
