@@ -3,6 +3,12 @@
 from enum import StrEnum
 
 
+def text(code: StrEnum) -> str:
+    """A code as plain text. `str()` of a StrEnum member is its value, made in C; `.value` is a
+    Python-level property, and the facts of a national run ask for codes a million times."""
+    return str(code)
+
+
 class Support(StrEnum):
     """What a citizen lives on, per day ("forsørgelse")."""
 

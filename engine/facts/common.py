@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 
+from models.codes import text
 from models.domain import CitizenTimeline, Period
 
 P = TypeVar("P", bound=Period)
@@ -29,9 +30,9 @@ def lives_in(timeline: CitizenTimeline, municipality: str, day: date) -> bool:
 
 def support_on(timeline: CitizenTimeline, day: date) -> str | None:
     period = covering(timeline.support, day)
-    return None if period is None else period.support.value
+    return None if period is None else text(period.support)
 
 
 def match_on(timeline: CitizenTimeline, day: date) -> str | None:
     period = covering(timeline.match, day)
-    return None if period is None else period.category.value
+    return None if period is None else text(period.category)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from engine.facts.fsm1 import active_spans
 from engine.periods import FOREVER, Span, clipped, covered_days, month_counts
-from models.codes import GrantProgramme
+from models.codes import GrantProgramme, text
 from models.domain import CitizenTimeline
 
 ONE_DAY = timedelta(days=1)
@@ -50,7 +50,7 @@ def progress(
     timeline: CitizenTimeline, away: date | None, cutoff: date, params: Mapping[str, Any]
 ) -> Progress:
     """`away`: the member's first day away from the municipality after the cut-off date (or None)."""
-    visits = sorted((v.day, v.group.value) for v in timeline.visitations if v.programme is FSM1)
+    visits = sorted((v.day, text(v.group)) for v in timeline.visitations if v.programme is FSM1)
     visit_days, visit_groups = zip(*visits, strict=True) if visits else ((), ())
     counting = params["company_directed_activities"]
     activity = [a.span for a in timeline.activities if a.activity in counting]

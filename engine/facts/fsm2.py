@@ -24,7 +24,7 @@ from engine.periods import (
     merged,
     uncovered,
 )
-from models.codes import GrantProgramme
+from models.codes import GrantProgramme, text
 from models.domain import CitizenTimeline
 
 ONE_DAY = timedelta(days=1)
@@ -35,7 +35,7 @@ def eligibility_facts(
     timeline: CitizenTimeline, municipality: str, day: date, params: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The facts of the eligibility rules on one day (with the parameters in force that day)."""
-    programmes = tuple(sorted(p.programme.value for p in timeline.programmes if p.covers(day)))
+    programmes = tuple(sorted(text(p.programme) for p in timeline.programmes if p.covers(day)))
     excluded = params["excluded_programmes"]
     born = timeline.born
     return {
@@ -82,7 +82,7 @@ def leaving_days(
     reasons.extend((gap, "fraflyttet") for gap in uncovered(home, window))
     for period in timeline.support:
         if period.support in leaving_support:
-            reasons.extend((span, period.support.value) for span in clipped([period.span], window))
+            reasons.extend((span, text(period.support)) for span in clipped([period.span], window))
     return reasons
 
 
@@ -112,7 +112,7 @@ def participation(eligible: Sequence[Span], reasons: Sequence[tuple[Span, str]],
 
 def visits(timeline: CitizenTimeline) -> list[tuple[date, str]]:
     """The FSM2 visitations (day, group), in order (one per day: a second one is bad input)."""
-    return sorted((v.day, v.group.value) for v in timeline.visitations if v.programme is FSM2)
+    return sorted((v.day, text(v.group)) for v in timeline.visitations if v.programme is FSM2)
 
 
 def group_spans(visited: Sequence[tuple[date, str]], group: str) -> list[Span]:

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from importlib import import_module
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from engine.decide import Evaluation
 from engine.pack import Pack, Parameters
@@ -54,8 +54,7 @@ class Municipality:
         return self.engine or runner()
 
 
-@dataclass(frozen=True, slots=True)
-class CitizenOutcome:
+class CitizenOutcome(NamedTuple):
     evaluations: list[Evaluation]
     """The citizen's decisions in the municipality (membership; a member's status)."""
     contribution: Any
