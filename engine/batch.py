@@ -173,12 +173,8 @@ class _Work:
 _WORK: list[_Work] = []
 
 
+@collector_paused()
 def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
-    with collector_paused():
-        return _evaluate_chunk_paused(citizens)
-
-
-def _evaluate_chunk_paused(citizens: CitizenRange) -> _Chunk:
     work = _WORK[0]
     with Session(work.engine) as session:
         timelines = list(
@@ -198,12 +194,9 @@ def _evaluate_chunk_paused(citizens: CitizenRange) -> _Chunk:
     return _Chunk(rows.rows, rows.evidence, pickled, len(timelines))
 
 
+@collector_paused()
 def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
-    with collector_paused():
-        return _conclude_paused(*task)
-
-
-def _conclude_paused(code: str, pickled: list[bytes]) -> MunicipalityDone:
+    code, pickled = task
     work = _WORK[0]
     place = work.places[code]
     contributions = [contribution for found in pickled for contribution in pickle.loads(found)]
