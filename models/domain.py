@@ -11,8 +11,7 @@ from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from engine import cpr
-from engine.periods import Span, closed
+from models import cpr
 from models.codes import (
     GROUPS_BY_PROGRAMME,
     Activity,
@@ -22,6 +21,7 @@ from models.codes import (
     Support,
     VisitationGroup,
 )
+from models.periods import Span, closed
 
 T = TypeVar("T")
 MUNICIPALITY_PATTERN = r"^\d{3}$"

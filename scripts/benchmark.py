@@ -27,9 +27,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from engine.importing import import_folder
-from engine.run import nightly_run
-from engine.store import KINDS
+from engine.input.importing import import_folder
+from engine.input.timelines import KINDS
+from engine.runs.run import nightly_run
 from engine.synthetic import write_delivery
 from engine.synthetic.aalborg import municipalities
 from models.database import make_engine, upgrade

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from engine.importing import import_folder
-from engine.run import nightly_run
+from engine.faces.users import Users, add_user, load_users
+from engine.input.importing import import_folder
+from engine.runs.run import nightly_run
 from engine.synthetic import aalborg, write_delivery
-from engine.users import Users, add_user, load_users
 from models.database import make_engine, upgrade
 from models.runs import Run
 

@@ -4,9 +4,9 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
-from engine.simulate.base import BaseData
-from engine.simulate.loading import LoadedScenario, Source, parse_scenario
-from engine.simulate.simulation import Simulation, simulate
+from engine.faces.simulate.base import BaseData
+from engine.faces.simulate.loading import LoadedScenario, Source, parse_scenario
+from engine.faces.simulate.simulation import Simulation, simulate
 from models.domain import CitizenTimeline, Grant
 from tests.test_rate_edges import grant
 

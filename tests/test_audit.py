@@ -10,14 +10,14 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from engine import audit, results
-from engine.cli import app
-from engine.importing import import_folder
-from engine.run import nightly_run
+from engine.faces.cli import app
+from engine.faces.users import Users
+from engine.faces.web import create_app
+from engine.input.importing import import_folder
+from engine.runs import audit, results
+from engine.runs.run import nightly_run
 from engine.synthetic import Municipality, write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
-from engine.users import Users
-from engine.web import create_app
 from models.domain import SupportPeriod
 from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
 from tests.conftest import PASSWORDS, SECOND_DAY, store_aalborg_runs

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from engine.charts import ShareSeries, share, share_chart, timeline_chart
+from engine.faces.charts import ShareSeries, share, share_chart, timeline_chart
 from models.domain import CitizenTimeline
 from models.status import MonthResult
 

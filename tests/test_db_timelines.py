@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from engine import store
-from engine.importing import import_folder
-from engine.store import latest_delivery, load_grant_years, load_grants, load_timelines
+from engine.input import timelines as store
+from engine.input.importing import import_folder
+from engine.input.timelines import latest_delivery, load_grant_years, load_grants, load_timelines
 from models.db import CitizenVersion
 from models.domain import CitizenTimeline
 

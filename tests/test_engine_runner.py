@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.decide import compiled
-from engine.pack import get_pack
-from engine.runner import Firing, Runner
+from engine.rules.decide import compiled
+from engine.rules.pack import get_pack
+from engine.rules.runner import Firing, Runner
 
 PACK = get_pack("fsm1")
 AS_OF = date(2018, 3, 2)

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from engine import results
-from engine.cli import app
-from engine.export import CSV_COLUMNS, ExportFormat, export
+from engine.faces.cli import app
+from engine.runs import results
+from engine.runs.export import CSV_COLUMNS, ExportFormat, export
 
 CPR_IN_FULL = re.compile(r"\b\d{6}-\d{4}\b")
 

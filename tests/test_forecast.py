@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.simulate.forecast import apportioned
-from engine.simulate.loading import ScenarioError
-from engine.simulate.scenario import AddActivity, Visitate
-from engine.simulate.simulation import simulate
+from engine.faces.simulate.forecast import apportioned
+from engine.faces.simulate.loading import ScenarioError
+from engine.faces.simulate.scenario import AddActivity, Visitate
+from engine.faces.simulate.simulation import simulate
 from tests.simulations import base_of, scenario
 from tests.test_rate_edges import member
 

@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 import typer.main
 from freezegun import freeze_time
-from rich.console import Console
 from typer.testing import CliRunner
 
-from engine import cli
-from engine.cli import app
-from engine.pack import RULES_DIR, get_pack, load_pack
+from engine.faces.cli import app
+from engine.faces.cli import common as cli_app
+from engine.rules.pack import RULES_DIR, get_pack, load_pack
 from tests.fsm1_timelines import MEMBERSHIP_RULES
 
 ROOT = Path(__file__).parent.parent
@@ -28,7 +27,7 @@ CPR = "050379-1234"  # the citizen_id of examples/citizens/member.json
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich wraps at 80 columns under CliRunner; a wide console keeps each value on one line."""
-    monkeypatch.setattr(cli, "console", Console(width=1000))
+    monkeypatch.setattr(cli_app.console, "width", 1000)
 
 
 def invoke(*args: str) -> Any:
@@ -230,7 +229,7 @@ def dated_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert text.count(old) == 1
     parameters.write_text(text.replace(old, old + "    - {from: 2030-01-01, value: 35}\n"), encoding="utf-8")
     pack = load_pack(copy)
-    monkeypatch.setattr(cli, "get_pack", lambda programme: pack)
+    monkeypatch.setattr(cli_app, "get_pack", lambda programme: pack)
 
 
 @pytest.mark.usefixtures("dated_pack")

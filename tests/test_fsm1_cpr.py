@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from engine import cpr
+from models import cpr
 from models.domain import CitizenTimeline
 
 # SPEC section 7, written out as ranges: 7th digit → [(first YY, last YY, century)].

@@ -3,7 +3,7 @@ plain day-by-day reading of SPEC section 4 written here, on thousands of seeded 
 to the edges (breaks of 27–30 days, support and integration programmes starting or ending around the
 window's first day, deaths and moves around the cut-off date).
 
-The reference below deliberately uses neither engine/periods.py nor engine/facts: it walks the calendar.
+The reference below deliberately uses neither models/periods.py nor engine/facts: it walks the calendar.
 """
 
 import random
@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from engine.decide import compiled
-from engine.facts.fsm1 import membership_facts
-from engine.pack import get_pack
-from engine.programmes.fsm1 import decide_citizen, membership_parameters
-from engine.runner import Runner
+from engine.rules.decide import compiled
+from engine.rules.facts.fsm1 import membership_facts
+from engine.rules.pack import get_pack
+from engine.rules.programmes.fsm1 import decide_citizen, membership_parameters
+from engine.rules.runner import Runner
 from models.domain import CitizenTimeline
 from tests.fsm1_timelines import MEMBERSHIP_RULES
 

@@ -1,4 +1,4 @@
-"""Properties of engine/periods.py against brute-force references that walk the calendar day by day.
+"""Properties of models/periods.py against brute-force references that walk the calendar day by day.
 
 The dates are drawn from a small range around 29 February 2016, so that leap days, month ends and
 touching or overlapping periods come up often.
@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from engine.facts.fsm1_rates import MemberDays, blocking_on
-from engine.periods import (
+from engine.rules.facts.fsm1_rates import MemberDays, blocking_on
+from models.periods import (
     FOREVER,
     Span,
     age_on,

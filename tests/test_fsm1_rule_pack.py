@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.compile import CompileError, compile_decision
-from engine.facts.fsm1 import membership_facts
-from engine.pack import (
+from engine.rules.compile import CompileError, compile_decision
+from engine.rules.facts.fsm1 import membership_facts
+from engine.rules.pack import (
     RULES_DIR,
     FactRef,
     PackError,
@@ -20,8 +20,8 @@ from engine.pack import (
     get_pack,
     load_pack,
 )
-from engine.programmes.fsm1 import decide_citizen, membership_parameters
-from engine.runner import Runner
+from engine.rules.programmes.fsm1 import decide_citizen, membership_parameters
+from engine.rules.runner import Runner
 from tests.fsm1_timelines import AALBORG, CUTOFF, MEMBERSHIP_RULES, SCENARIOS, TESTS, timeline
 from tests.test_rule_packs import engine_sources, walk
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from engine.pack import get_pack
-from engine.programmes.fsm1 import decide_citizen
-from engine.runner import Runner
+from engine.rules.pack import get_pack
+from engine.rules.programmes.fsm1 import decide_citizen
+from engine.rules.runner import Runner
 from tests.fsm1_timelines import AALBORG, MEMBERSHIP_RULES, load_scenarios, scenario_files, timeline
 
 FIELDS = {"name", "timeline", "municipality", "overrides", "member", "failed_rules", "facts", "xfail"}

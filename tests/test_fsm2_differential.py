@@ -4,7 +4,7 @@ here, on hundreds of seeded random timelines biased to the edges (the law change
 during the project, moves, deaths, folkepension, exemptions, group changes, activities on a
 month's first or last day).
 
-The reference below uses neither engine/periods.py nor engine/facts: it walks the calendar, with the
+The reference below uses neither models/periods.py nor engine/facts: it walks the calendar, with the
 law of SPEC section 6 written out as it reads (not the pack's parameters).
 """
 
@@ -12,9 +12,9 @@ import calendar
 import random
 from datetime import date, timedelta
 
-from engine.pack import get_pack
-from engine.programmes import fsm2
-from engine.runner import Runner
+from engine.rules.pack import get_pack
+from engine.rules.programmes import fsm2
+from engine.rules.runner import Runner
 from models.domain import CitizenTimeline, Grant
 from tests.fsm2_timelines import GRANT, HERNING
 

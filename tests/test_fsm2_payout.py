@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from engine.pack import get_pack
-from engine.programmes import fsm2
-from engine.programmes.fsm2 import Contribution
-from engine.runner import Runner
+from engine.rules.pack import get_pack
+from engine.rules.programmes import fsm2
+from engine.rules.programmes.fsm2 import Contribution
+from engine.rules.runner import Runner
 from tests.fsm2_timelines import GRANT, GRANT_YEARS
 
 PACK = get_pack("fsm2")

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.importing import import_folder
-from engine.pack import get_pack
-from engine.programmes import evaluate_municipality
+from engine.faces.cli import app
+from engine.input.importing import import_folder
+from engine.rules.pack import get_pack
+from engine.rules.programmes import evaluate_municipality
 from engine.synthetic import herning, write_delivery
 from models.runs import StoredDecision
 from models.status import MunicipalityStatus

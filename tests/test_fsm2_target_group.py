@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from engine.pack import get_pack
-from engine.programmes import MunicipalityResult, evaluate_municipality
-from engine.programmes.fsm2 import decide_citizen
-from engine.runner import Runner
+from engine.rules.pack import get_pack
+from engine.rules.programmes import MunicipalityResult, evaluate_municipality
+from engine.rules.programmes.fsm2 import decide_citizen
+from engine.rules.runner import Runner
 from models.domain import CitizenTimeline
 from tests.fsm2_timelines import GRANT, HERNING, participant
 

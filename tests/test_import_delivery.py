@@ -11,10 +11,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from engine.cli import app, progress_bar
-from engine.delivery import DeliveryError, read_delivery
-from engine.importing import import_folder, write_report
-from engine.store import Stored, load_grants, load_timelines
+from engine.faces.cli import app
+from engine.faces.cli.common import progress_bar
+from engine.input.delivery import DeliveryError, read_delivery
+from engine.input.importing import import_folder, write_report
+from engine.input.storing import Stored
+from engine.input.timelines import load_grants, load_timelines
 from models.db import CitizenVersion, Delivery, SupportRow
 
 DATA = Path(__file__).parent / "data"

@@ -5,9 +5,9 @@ import calendar
 import random
 from datetime import date, timedelta
 
-from engine.pack import get_pack
-from engine.programmes import evaluate_municipality
-from engine.runner import Runner
+from engine.rules.pack import get_pack
+from engine.rules.programmes import evaluate_municipality
+from engine.rules.runner import Runner
 from models.domain import CitizenTimeline, Grant
 
 PACK = get_pack("fsm1")

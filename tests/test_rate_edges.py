@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.pack import get_pack
-from engine.programmes import evaluate_municipality
-from engine.programmes.fsm1_rates import split_grant
-from engine.runner import Runner
+from engine.rules.pack import get_pack
+from engine.rules.programmes import evaluate_municipality
+from engine.rules.programmes.fsm1_rates import split_grant
+from engine.rules.runner import Runner
 from engine.synthetic.aalborg import AALBORG_EXITS, municipality
 from models.domain import CitizenTimeline, Grant
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from engine.pack import (
+from engine.rules.pack import (
     RULES_DIR,
     AllOf,
     AnyOf,

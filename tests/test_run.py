@@ -15,10 +15,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from engine import batch, results
-from engine.cli import app
-from engine.importing import import_folder
-from engine.run import RunRefused, nightly_run, run_lock
+from engine.faces.cli import app
+from engine.input.importing import import_folder
+from engine.runs import batch, results
+from engine.runs.run import RunRefused, nightly_run, run_lock
 from engine.synthetic import write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
 from models.runs import Run, StoredDecision

@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from rich.console import Console
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 import models.runs  # noqa: F401 - the run tables belong to the metadata compared below
-from engine import cli
-from engine.cli import app
-from engine.importing import import_folder
-from engine.run import nightly_run
-from engine.simulate.base import read_only
+from engine.faces.cli import app
+from engine.faces.cli import common as cli_app
+from engine.faces.simulate.base import read_only
+from engine.input.importing import import_folder
+from engine.runs.run import nightly_run
 from engine.synthetic import write_delivery
 from engine.synthetic.aalborg import municipality
 from models.database import make_engine, upgrade
@@ -32,7 +31,7 @@ RUN_AS_OF = date(2018, 3, 2)
 
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "console", Console(width=200))
+    monkeypatch.setattr(cli_app.console, "width", 200)
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from engine.pack import get_pack
-from engine.programmes import evaluate_municipality
-from engine.render import masked_status
-from engine.simulate import document, tables, text
-from engine.simulate.simulation import simulate
+from engine.faces.render import masked_status
+from engine.faces.simulate import document, tables, text
+from engine.faces.simulate.simulation import simulate
+from engine.rules.pack import get_pack
+from engine.rules.programmes import evaluate_municipality
 from engine.synthetic.aalborg import municipality
 from models.status import MunicipalityStatus
 from tests.simulations import base_of, header, scenario, simulated

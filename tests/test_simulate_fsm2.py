@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine.simulate.base import BaseData
-from engine.simulate.loading import ScenarioError
-from engine.simulate.simulation import simulate
+from engine.faces.simulate.base import BaseData
+from engine.faces.simulate.loading import ScenarioError
+from engine.faces.simulate.simulation import simulate
 from tests.fsm2_timelines import GRANT, GRANT_YEARS, participant
 from tests.simulations import scenario
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.simulate.loading import ScenarioError
+from engine.faces.simulate.loading import ScenarioError
 from models.domain import ActivityPeriod, Visitation
 from tests.simulations import simulated
 from tests.test_rate_edges import member

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.pack import get_pack
-from engine.simulate import simulation as simulation_module
-from engine.simulate import terms as terms_module
-from engine.simulate.loading import ScenarioError, load_scenario
-from engine.simulate.scenario import AddActivity, BaseRef, Count, SetParameter, Visitate
-from engine.simulate.simulation import simulate
+from engine.faces.simulate import simulation as simulation_module
+from engine.faces.simulate import terms as terms_module
+from engine.faces.simulate.loading import ScenarioError, load_scenario
+from engine.faces.simulate.scenario import AddActivity, BaseRef, Count, SetParameter, Visitate
+from engine.faces.simulate.simulation import simulate
+from engine.rules.pack import get_pack
 from tests.simulations import base_of, scenario
 from tests.test_rate_edges import member
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from engine.simulate import document, tables, workbook
-from engine.simulate.simulation import Simulation, simulate
+from engine.faces.simulate import document, tables, workbook
+from engine.faces.simulate.simulation import Simulation, simulate
 from engine.synthetic.aalborg import municipality
 from tests.simulations import base_of, header, scenario
 

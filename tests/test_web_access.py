@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from engine.users import Users
-from engine.web import create_app
+from engine.faces.users import Users
+from engine.faces.web import create_app
 from models.access import AccessLog
 from tests.conftest import PASSWORDS
 

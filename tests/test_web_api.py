@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from engine import results
-from engine.users import Users
-from engine.web import create_app
+from engine.faces.users import Users
+from engine.faces.web import create_app
+from engine.runs import results
 from models.runs import StoredDecision
 from tests.conftest import PASSWORDS
 

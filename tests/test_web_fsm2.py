@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from engine import audit
-from engine.importing import import_folder
-from engine.run import nightly_run
+from engine.faces.users import Users
+from engine.faces.web import create_app
+from engine.input.importing import import_folder
+from engine.runs import audit
+from engine.runs.run import nightly_run
 from engine.synthetic import herning, write_delivery
-from engine.users import Users
-from engine.web import create_app
 from models.runs import StoredDecision
 from tests.test_web_pages import html, logged_in
 

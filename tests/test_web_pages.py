@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from engine.users import Users
-from engine.web import create_app
+from engine.faces.users import Users
+from engine.faces.web import create_app
 from models.runs import RunMunicipality
 from tests.conftest import PASSWORDS, store_aalborg_runs
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from sqlalchemy import Engine
 
-from engine.users import Users
-from engine.web import create_app
+from engine.faces.users import Users
+from engine.faces.web import create_app
 from models.database import make_engine
 from tests.conftest import PASSWORDS
 

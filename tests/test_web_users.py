@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.users import UsersError, add_user, load_users
+from engine.faces.cli import app
+from engine.faces.users import UsersError, add_user, load_users
 
 
 def test_adding_users_writes_a_private_file_with_a_secret_and_argon2_hashes(tmp_path: Path):

@@ -1,0 +1,111 @@
+"""The `fsm` application and what its commands share: the console, options, failing with one line."""
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
+
+from engine.input.errors import describe_validation_error
+from engine.rules.pack import PackError, get_pack, programmes
+from models.database import engine_from_env, upgrade
+from models.domain import CitizenTimeline
+
+app = typer.Typer(
+    name="fsm",
+    help="Flere skal med payout eligibility engine: target groups, rates and payouts, with a trace per decision."
+    "\n\nExample: fsm evaluate examples/citizens/member.json --programme fsm1 --municipality 851",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+console = Console()
+BAD_INPUT = 2
+
+Programme = Annotated[str, typer.Option("--programme", "-p", help="Rule pack: " + ", ".join(programmes()))]
+Municipality = Annotated[
+    str, typer.Option("--municipality", "-m", help="3-digit municipality code, e.g. 851")
+]
+AsOf = Annotated[
+    date | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="Date the law is read at (default: fsm1 the pack's cut-off date, fsm2 today)",
+    ),
+]
+ShowCpr = Annotated[bool, typer.Option("--show-cpr", help="Show full CPR numbers (personal data)")]
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(BAD_INPUT)
+
+
+def read_citizen(path: Path) -> CitizenTimeline:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"{path}: cannot read: {error}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise fail(
+            f"{path}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    try:
+        return CitizenTimeline.model_validate(raw)
+    except ValidationError as error:
+        raise fail(f"{path}: {describe_validation_error(error)}") from None
+
+
+def pack_or_fail(programme: str):  # noqa: ANN201 - returns engine.rules.pack.Pack
+    try:
+        return get_pack(programme)
+    except PackError as error:
+        raise fail(str(error)) from None
+
+
+def database() -> Engine:
+    """The database of `DATABASE_URL` (default: the embedded SQLite file), brought to the latest schema."""
+    engine = engine_from_env()
+    upgrade(engine)
+    return engine
+
+
+def database_url_shown() -> str:
+    return engine_from_env().url.render_as_string(hide_password=True)
+
+
+def progress_bar(total_label: str) -> Progress:
+    """A progress bar on a terminal; silent in CI and when output is not a terminal."""
+    quiet = bool(os.environ.get("CI")) or not sys.stdout.isatty()
+    return Progress(
+        TextColumn(total_label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=quiet,
+        console=console,
+    )
+
+
+CORES = os.cpu_count() or 1
+Workers = Annotated[int, typer.Option(min=1, help="Processes that evaluate municipalities")]
+OnlyMunicipality = Annotated[str | None, typer.Option("--municipality", "-m", help="Only this municipality")]
+RunId = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest finished run)")]
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A group of sub-commands, `fsm NAME COMMAND`."""
+    group = typer.Typer(help=help)
+    app.add_typer(group, name=name)
+    return group

@@ -1,0 +1,113 @@
+"""Checks of a scenario against its base data and rule pack, before anything is evaluated: every
+change's date inside the project period, groups of the programme, citizens of the base data, and
+a reform's parameter name and value (of the parameter's type: decimals exact, never floats)."""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from engine.faces.simulate.loading import Problem
+from engine.faces.simulate.scenario import Change, SetParameter, change_day
+from engine.faces.simulate.terms import Terms
+from engine.rules.pack import Pack
+from models import cpr
+from models.codes import Activity, MatchCategory, Programme, Support
+from models.domain import Grant
+
+CODE_LISTS: tuple[type[StrEnum], ...] = (Support, Activity, MatchCategory, Programme)
+
+
+def check_changes(
+    changes: Sequence[Change], pack: Pack, terms: Terms, grant: Grant, citizens: set[str], as_of: date
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about the changes, each at its place in the scenario."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    project = grant.project
+    for index, change in enumerate(changes):
+        here = ("changes", index)
+        if isinstance(change, SetParameter):
+            try:
+                parameter_value(pack, change.name, change.value)
+            except Problem as problem:
+                errors.append(Problem((*here, *problem.path), problem.message))
+            continue
+        key, day = change_day(change)
+        if not project.first <= day <= project.last:
+            errors.append(
+                Problem(
+                    (*here, key), f"{day} is outside the project period {project.first} to {project.last}"
+                )
+            )
+        elif day > as_of:
+            warnings.append(Problem((*here, key), f"{day} is after the as-of date {as_of}: it cannot show"))
+        for name in ("group", "from_group"):
+            group = getattr(change, name, None)
+            if group is not None and group not in terms.groups:
+                errors.append(
+                    Problem(
+                        (*here, name),
+                        f"{group!r} is not a {pack.programme} group ({', '.join(sorted(terms.groups))})",
+                    )
+                )
+        for position, citizen in enumerate(change.citizens or ()):
+            if citizen not in citizens:
+                errors.append(
+                    Problem(
+                        (*here, "citizens", position),
+                        f"{cpr.mask(citizen)} is not a citizen of municipality {grant.municipality} in the base data",
+                    )
+                )
+    return errors, warnings
+
+
+def parameter_value(pack: Pack, name: str, value: Any) -> Any:
+    """`value` as a value of the pack's parameter `name`; raises Problem at `name` or `value`."""
+    if name not in pack.parameters:
+        known = ", ".join(sorted(pack.parameters))
+        raise Problem(("name",), f"{pack.programme} has no parameter {name!r}; its parameters are {known}")
+    parameter = pack.parameters[name]
+    kind = parameter.type
+    current = parameter.values[-1].value
+    if kind == "decimal" and isinstance(value, Decimal | int | str) and not isinstance(value, bool):
+        try:
+            exact = Decimal(value)
+        except ArithmeticError:
+            exact = Decimal("NaN")
+        if exact.is_finite():
+            return exact
+    elif (kind, type(value)) in (("integer", int), ("date", date)):
+        return value
+    elif kind == "code" and isinstance(value, str):
+        return _codes([value], [current], name)[0]
+    elif kind == "codes" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return _codes(value, current, name)
+    elif kind == "mapping" and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    raise Problem(("value",), f"{name} is a parameter of type {kind} ({_example(kind)}), found {value!r}")
+
+
+def _codes(values: list[str], current: list[str], name: str) -> list[str]:
+    """Codes of the same code list as the parameter's current value (when it is one of SPEC's lists)."""
+    for codes in CODE_LISTS:
+        if set(current) <= set(codes):
+            unknown = [v for v in values if v not in set(codes)]
+            if unknown:
+                raise Problem(
+                    ("value",),
+                    f"{', '.join(unknown)}: not a code of {name} ({', '.join(c.value for c in codes)})",
+                )
+    return values
+
+
+def _example(kind: str) -> str:
+    return {
+        "decimal": "an exact number such as 0.35",
+        "integer": "a whole number",
+        "date": "a date such as 2018-03-01",
+        "code": "one code",
+        "codes": "a list of codes",
+        "mapping": "a mapping of codes to names",
+    }[kind]

@@ -1,0 +1,223 @@
+"""Reading a scenario file: YAML that remembers the line of every key and list item, so that each
+problem — a wrong type, an unknown operation, a date outside the project, an unknown citizen —
+is reported as `scenario.yaml, line 12, changes[1].count: ...`.
+
+Decimals are read exactly (`0.35` is `Decimal("0.35")`, as in the rule packs), never as floats.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from engine.faces.simulate.scenario import (
+    OPERATIONS,
+    AddActivity,
+    EndActivity,
+    Exit,
+    ForecastOptions,
+    MoveGroup,
+    Scenario,
+    SetParameter,
+    Visitate,
+)
+from engine.input.errors import location
+from engine.rules.pack import _ExactLoader
+from models import cpr
+
+Place = tuple[str | int, ...]
+"""A place in the scenario: ("changes", 1, "count") is `changes[1].count`."""
+MODELS: dict[str, type[BaseModel]] = {
+    "visitate": Visitate,
+    "add_activity": AddActivity,
+    "end_activity": EndActivity,
+    "move_group": MoveGroup,
+    "exit": Exit,
+    "set_parameter": SetParameter,
+}
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be simulated: one message per problem, each naming the file and line."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = list(messages)
+
+
+class Problem(Exception):
+    """One problem at a place of the scenario; `Source.error` turns problems into a ScenarioError."""
+
+    def __init__(self, path: Place, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+class Problems(Exception):
+    """Several problems found together (e.g. every citizen of a list who cannot be changed)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+    def within(self, prefix: Place) -> list[Problem]:
+        """The problems, at places inside `prefix` (a change's place in the file)."""
+        return [Problem((*prefix, *p.path), p.message) for p in self.problems]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a scenario came from: the name used in messages, the folder relative paths start from,
+    and the line of every place in it (empty for a scenario built in code, e.g. by `fsm forecast`)."""
+
+    name: str
+    directory: Path
+    lines: Mapping[Place, int] = field(default_factory=dict)
+
+    def line(self, path: Place) -> int | None:
+        """The line of `path`, or of the nearest enclosing place the file has (a missing key's mapping)."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def where(self, path: Place) -> str:
+        line = self.line(path)
+        parts = [self.name] + ([f"line {line}"] if line is not None else [])
+        return ", ".join(parts + ([location(path)] if path else []))
+
+    def message(self, problem: Problem) -> str:
+        return f"{self.where(problem.path)}: {problem.message}"
+
+    def error(self, problems: Iterable[Problem]) -> ScenarioError:
+        return ScenarioError([self.message(p) for p in problems])
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    scenario: Scenario
+    source: Source
+
+
+class _LineLoader(_ExactLoader):
+    """The rule packs' exact YAML loader, used node by node so that lines are kept."""
+
+
+def _timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A date-like value that is no real date (`2018-02-30`) stays text, for pydantic to name with its line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def load_scenario(path: Path) -> LoadedScenario:
+    """Read and validate a scenario file; raises ScenarioError naming every problem's line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([f"{path}: cannot read: {error}"]) from None
+    return parse_scenario(text, Source(str(path), path.parent))
+
+
+def parse_scenario(text: str, source: Source) -> LoadedScenario:
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(
+            [f"{source.name}{line}: not valid YAML: {error.problem or error.context}"]
+        ) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ScenarioError([f"{source.name}: the scenario file is empty"])
+    lines: dict[Place, int] = {}
+    twice: list[str] = []
+    _walk(node, (), lines, twice)
+    located = Source(source.name, source.directory, lines)
+    if twice:
+        raise ScenarioError([f"{located.name}, {message}" for message in twice])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise located.error(problems(error, data)) from None
+    return LoadedScenario(scenario, located)
+
+
+def _walk(node: yaml.Node, path: Place, lines: dict[Place, int], twice: list[str]) -> None:
+    """Record the line of every key and list item below `node`; a key given twice is a problem
+    (YAML would silently keep the last one)."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = (*path, key.value)
+            if here in lines:
+                twice.append(
+                    f"line {key.start_mark.line + 1}, {location(here)}: given twice (first on line {lines[here]})"
+                )
+                continue
+            lines[here] = key.start_mark.line + 1
+            _walk(value, here, lines, twice)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines, twice)
+
+
+def problems(error: ValidationError, data: Any) -> list[Problem]:
+    """pydantic's errors as problems at places of the file (the `op` tag pydantic adds to a place is dropped)."""
+    found = []
+    for entry in error.errors(include_url=False):
+        path = _place(data, entry["loc"])
+        kind = entry["type"]
+        if kind == "union_tag_invalid":
+            path = (*path, "op")
+            message = f"unknown operation {entry['ctx']['tag']!r}; the operations are {', '.join(OPERATIONS)}"
+        elif kind == "union_tag_not_found":
+            message = f"a change needs `op`, one of {', '.join(OPERATIONS)}"
+        elif kind == "extra_forbidden":
+            message = f"unknown key; the keys here are {', '.join(_keys(data, path[:-1]))}"
+        else:
+            message = entry["msg"].removeprefix("Value error, ") + _found(entry.get("input"))
+        found.append(Problem(path, message))
+    return found
+
+
+def _place(data: Any, loc: Sequence[str | int]) -> Place:
+    """pydantic's location without the union tag it inserts after a change's index."""
+    node, path = data, []
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("op") == part:
+            continue
+        path.append(part)
+        inside = isinstance(node, dict) and part in node
+        inside |= isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        node = node[part] if inside else None
+    return tuple(path)
+
+
+def _keys(data: Any, path: Place) -> list[str]:
+    """The keys the mapping at `path` may have: a change's operation's, the forecast's or the scenario's."""
+    model: type[BaseModel] = Scenario
+    if path[:1] == ("forecast",):
+        model = ForecastOptions
+    elif path[:1] == ("changes",) and len(path) == 2:
+        model = MODELS[data["changes"][path[1]]["op"]]
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, dict | list | tuple) or value is None:
+        return ""
+    shown = cpr.mask(value.strip()) if isinstance(value, str) else value
+    return f" (found {shown!r})"

@@ -1,0 +1,204 @@
+"""Programmes: for each rule pack `rules/<programme>/` a module `engine/rules/programmes/<programme>.py`
+that evaluates a municipality's project with it — the target group, each member's status, the
+monthly results and the rates — by asking the pack's rules (durable-rules) about facts derived by
+`engine/rules/facts/<programme>.py`.
+
+A programme module provides the functions of `Programme`, in two steps so that a national run can
+spread the citizens over processes: `evaluate_citizen` decides on one citizen in one municipality
+and returns what the municipality's totals need of them (their *contribution*); `conclude` turns
+the contributions of every citizen of a municipality into its status and rate decisions.
+`evaluate_municipality` does both for a municipality in memory (a simulation, a test, a replay).
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from importlib import import_module
+from typing import Any, NamedTuple, Protocol, cast
+
+from engine.rules.decide import Evaluation
+from engine.rules.pack import Pack, Parameters
+from engine.rules.runner import Runner, runner
+from models.domain import CitizenTimeline, Grant, GrantYear
+from models.periods import Span, months_inside
+from models.status import GrantYearAmount, MonthResult, MunicipalityStatus, RateResult
+from models.trace import Decision
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """Everything fixed while one municipality's project is evaluated: the pack, the grant, the
+    as-of date and the parameter values in force (for the target group, and for the rates)."""
+
+    pack: Pack
+    grant: Grant
+    as_of: date
+    grant_years: tuple[GrantYear, ...]
+    membership_params: Parameters
+    rate_params: Parameters
+    engine: Runner | None = None
+    """None: the process's own runner (a worker process makes its own)."""
+
+    @property
+    def code(self) -> str:
+        return self.grant.municipality
+
+    @cached_property
+    def months(self) -> tuple[Span, ...]:
+        """The months the monthly results look at: wholly inside the project, ended by the as-of date."""
+        return tuple(month for month in months_inside(self.grant.project) if month.last <= self.as_of)
+
+    def runner(self) -> Runner:
+        return self.engine or runner()
+
+
+class CitizenOutcome(NamedTuple):
+    evaluations: list[Evaluation]
+    """The citizen's decisions in the municipality (membership; a member's status)."""
+    contribution: Any
+    """What the municipality's conclusion needs of this citizen (the programme's own, picklable)."""
+
+
+@dataclass(frozen=True)
+class Concluded:
+    status: MunicipalityStatus
+    rates: list[Decision]
+    """One decision per rate, in the order of `status.rates`."""
+
+
+@dataclass(frozen=True)
+class MunicipalityResult:
+    """A municipality's project on an as-of date: its status, every citizen decision, the rates."""
+
+    status: MunicipalityStatus
+    evaluations: list[Evaluation]
+    """Every citizen decision: membership of every citizen looked at, the status of every member."""
+    rates: list[Decision]
+    place: Municipality
+    """What the evaluation was made under (pack, grant, as-of date, parameters)."""
+
+    @property
+    def membership_params(self) -> Parameters:
+        return self.place.membership_params
+
+    @property
+    def rate_params(self) -> Parameters:
+        return self.place.rate_params
+
+
+def status_of(
+    place: Municipality,
+    *,
+    members: int,
+    exits: Mapping[str, int],
+    visitation: Mapping[str, int],
+    rates: list[RateResult],
+    months: list[MonthResult],
+    outside: int,
+    warnings: Sequence[str] = (),
+    grant_years: Sequence[GrantYear] = (),
+) -> MunicipalityStatus:
+    """A municipality's status as every programme reports it (the shape of `fsm status --json`);
+    `outside`: citizens outside the target group with the programme's visitations or activities."""
+    ignored = (
+        [
+            f"{outside} citizens outside the target group have {place.pack.programme.upper()} visitations or activities; every rate ignores them"
+        ]
+        if outside
+        else []
+    )
+    return MunicipalityStatus(
+        municipality=place.code,
+        programme=place.pack.programme,
+        as_of=place.as_of,
+        grant=place.grant.amount,
+        members=members,
+        active=sum(visitation.values()),
+        exits=dict(sorted(exits.items())),
+        visitation=dict(visitation),
+        rates=rates,
+        months=months,
+        warnings=[*ignored, *warnings],
+        grant_years=[GrantYearAmount(year=y.year, amount=y.amount) for y in grant_years],
+    )
+
+
+class Programme(Protocol):
+    def prepare(
+        self,
+        pack: Pack,
+        grant: Grant,
+        as_of: date,
+        *,
+        grant_years: Sequence[GrantYear] = (),
+        overrides: Mapping[str, Any] | None = None,
+        engine: Runner | None = None,
+    ) -> Municipality:
+        """The parameters in force and everything else fixed for the municipality's evaluation."""
+        ...
+
+    def evaluate_citizen(self, place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
+        """One citizen who ever lived in the municipality: their decisions and contribution."""
+        ...
+
+    def conclude(self, place: Municipality, contributions: Sequence[Any]) -> Concluded:
+        """The municipality's status and rate decisions from every citizen's contribution, in
+        citizen order."""
+        ...
+
+    def decide_citizen(
+        self,
+        timeline: CitizenTimeline,
+        municipality: str,
+        pack: Pack,
+        *,
+        as_of: date | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        engine: Runner | None = None,
+    ) -> Decision:
+        """One citizen's membership of the municipality's target group, with its trace (`fsm evaluate`)."""
+        ...
+
+    def trace_parameters(
+        self, pack: Pack, decision: str, day: date, municipality: str, stored: Mapping[str, Mapping[str, Any]]
+    ) -> Mapping[str, Any]:
+        """The parameter values a stored decision was made under; `stored` has the run's sets by
+        name: "membership" (Municipality.membership_params) and "rates" (rate_params)."""
+        ...
+
+    def share_thresholds(self, params: Mapping[str, Any]) -> dict[str, Decimal]:
+        """The lines a chart of the monthly share is drawn against, by label (shares of 1)."""
+        ...
+
+
+def programme_of(pack: Pack) -> Programme:
+    """The module that evaluates municipalities with this pack."""
+    return cast(Programme, import_module(f"engine.rules.programmes.{pack.programme}"))
+
+
+def evaluate_municipality(
+    pack: Pack,
+    grant: Grant,
+    timelines: Iterable[CitizenTimeline],
+    as_of: date,
+    *,
+    grant_years: Sequence[GrantYear] = (),
+    overrides: Mapping[str, Any] | None = None,
+    engine: Runner | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> MunicipalityResult:
+    """Evaluate every citizen who ever lived in the municipality, in memory; `advance(n)` reports progress."""
+    programme = programme_of(pack)
+    place = programme.prepare(pack, grant, as_of, grant_years=grant_years, overrides=overrides, engine=engine)
+    evaluations: list[Evaluation] = []
+    contributions = []
+    for timeline in timelines:
+        outcome = programme.evaluate_citizen(place, timeline)
+        evaluations.extend(outcome.evaluations)
+        contributions.append(outcome.contribution)
+        if advance:
+            advance(1)
+    concluded = programme.conclude(place, contributions)
+    return MunicipalityResult(concluded.status, evaluations, concluded.rates, place)

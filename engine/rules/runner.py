@@ -1,0 +1,203 @@
+"""The only module that touches durable-rules: one host, one session per evaluation, checked results.
+
+Traps handled here (see DURABLE_RULES.md): no background dispatcher threads (every action runs in the
+posting thread, so results cannot arrive late); one small session per evaluation, deleted at once
+(sessions are a bounded resource); swallowed action exceptions are looked for in the session state;
+`MessageObservedException` is a fault, never "already known"; and every rule must conclude exactly
+once per fact (pass or fail) or the evaluation is refused.
+
+Decisions are pure functions of the engine-visible facts and the compiled ruleset, so `decide_each`
+memoises them per distinct fact vector: a national run asks the engine once per distinct combination
+(thousands), not once per citizen (hundreds of thousands). The vector is the facts' own values
+(equal values are equal for the engine too), so a memo hit costs one tuple and one lookup. Several
+facts evaluated together (e.g. rate 2's candidate days) are decided rule by rule, each rule once per
+distinct vector of the facts it looks at, unless a rule correlates facts (a sequence).
+"""
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from types import MappingProxyType
+from typing import Any
+
+from durable import engine as durable
+
+from engine.rules.compile import FAIL, PASS, CompiledDecision, engine_value
+
+
+class EngineFault(RuntimeError):
+    """durable-rules did not conclude as it must (a missing, doubled or failed action)."""
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One conclusion of the engine: a rule passed or failed on the facts with these keys."""
+
+    rule: str
+    passed: bool
+    keys: tuple[Any, ...]
+
+
+class _SyncHost(durable.Host):
+    """A durable host without the background dispatcher threads; actions run where facts are posted."""
+
+    def _run(self) -> None:
+        return None
+
+
+class Runner:
+    def __init__(self) -> None:
+        self._host = _SyncHost()
+        self._registered: set[str] = set()
+        self._lock = threading.Lock()
+        self._sids = itertools.count()
+        self._results: dict[str, list[Firing]] = {}
+        self._memo: dict[tuple[str, Any], Mapping[str, bool]] = {}
+        self._rule_memo: dict[tuple[str, Any], bool] = {}
+        self._vectors: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
+
+    def _action(self, rule_name: str, conditions: Sequence[str]) -> Callable[[Any], None]:
+        rule, passed = rule_name, True
+        if rule_name.endswith((PASS, FAIL)):
+            rule, passed = rule_name[: -len(PASS)], rule_name.endswith(PASS)
+
+        def record(c: Any) -> None:
+            matched = [getattr(c, name) for name in conditions]
+            firing = Firing(rule, passed, tuple(m["key"] for m in matched))
+            self._results[matched[0]["sid"]].append(firing)
+
+        return record
+
+    def _register(self, compiled: CompiledDecision) -> None:
+        if compiled.name in self._registered:
+            return
+        definition = {}
+        for rule_name, rule in compiled.definition.items():
+            conditions = [name for step in rule["all"] for name in step]
+            definition[rule_name] = {**rule, "run": self._action(rule_name, conditions)}
+        self._host.set_rulesets({compiled.name: definition})
+        self._registered.add(compiled.name)
+
+    @staticmethod
+    def _engine_fact(
+        compiled: CompiledDecision, facts: Mapping[str, Any], sid: str, key: Any
+    ) -> dict[str, Any]:
+        fact = {"t": compiled.fact_kind, "sid": sid, "key": key}
+        for name in compiled.engine_facts:
+            fact[name] = engine_value(facts[name])
+        for scaled in compiled.scaled:
+            fact[scaled.field] = facts[scaled.source] * scaled.factor
+        return fact
+
+    def evaluate(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
+        """Every conclusion of the engine on `facts` (one evaluation unit), checked. Without a
+        sequence rule, each rule is decided on its own, once per distinct vector of its facts."""
+        if compiled.sequences:
+            return self._session(compiled, facts)
+        return [
+            Firing(rule, passed, (key,))
+            for rule in compiled.rules
+            for key, passed in enumerate(self._decide_rule(compiled.rule(rule), facts))
+        ]
+
+    def _decide_rule(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """One rule's verdict on each fact: the vectors not met before are posted in one session."""
+        vector = itemgetter(*compiled.engine_facts)
+        keys = [(compiled.name, vector(fact)) for fact in facts]
+        unknown = {key: fact for key, fact in zip(keys, facts, strict=True) if key not in self._rule_memo}
+        posted = list(unknown)
+        for firing in self._session(compiled, list(unknown.values())):
+            self._rule_memo[posted[firing.keys[0]]] = firing.passed
+        return [self._rule_memo[key] for key in keys]
+
+    def _session(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
+        """Post `facts` in a fresh session and return every conclusion, checked."""
+        if not facts:
+            return []  # no session to open (durable-rules cannot delete a state it never created)
+        with self._lock:
+            self._register(compiled)
+            sid = f"s{next(self._sids)}"
+            self._results[sid] = []
+            try:
+                for key, one in enumerate(facts):
+                    self._assert(compiled, self._engine_fact(compiled, one, sid, key))
+                state = self._host.get_state(compiled.name, sid)
+                if "exception" in state:
+                    raise EngineFault(f"{compiled.name}: an action failed: {state['exception']}")
+            finally:
+                self._host.delete_state(compiled.name, sid)
+                firings = self._results.pop(sid)
+        self._check_complete(compiled, firings, len(facts))
+        self._check_sequences(compiled, firings, facts)
+        return firings
+
+    def _assert(self, compiled: CompiledDecision, fact: dict[str, Any]) -> None:
+        try:
+            self._host.assert_fact(compiled.name, fact)
+        except durable.MessageNotHandledException:
+            pass  # a fact no sequence step matched; pass/fail rules are checked for completeness below
+        except durable.MessageObservedException as error:
+            raise EngineFault(
+                f"{compiled.name}: durable-rules refused a distinct fact as already seen: {error}"
+            ) from error
+
+    @staticmethod
+    def _check_complete(compiled: CompiledDecision, firings: Iterable[Firing], n_facts: int) -> None:
+        concluded: dict[tuple[str, int], int] = {}
+        for firing in firings:
+            if firing.rule not in compiled.sequences:
+                concluded[(firing.rule, firing.keys[0])] = concluded.get((firing.rule, firing.keys[0]), 0) + 1
+        rules = {name[: -len(PASS)] for name in compiled.definition if name.endswith(PASS)}
+        for rule in sorted(rules):
+            for key in range(n_facts):
+                if concluded.get((rule, key)) != 1:
+                    raise EngineFault(
+                        f"{compiled.name}: rule {rule} concluded {concluded.get((rule, key), 0)} times "
+                        f"on fact {key}, expected exactly once"
+                    )
+
+    @staticmethod
+    def _check_sequences(
+        compiled: CompiledDecision, firings: Iterable[Firing], facts: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """A sequence firing must be `length` facts with consecutive `idx` (durable-rules once
+        dropped the correlation of a nested condition and matched every permutation)."""
+        for firing in firings:
+            if firing.rule in compiled.sequences:
+                indexes = [facts[key]["idx"] for key in firing.keys]
+                expected = list(range(indexes[0], indexes[0] + compiled.sequences[firing.rule]))
+                if indexes != expected:
+                    raise EngineFault(
+                        f"{compiled.name}: {firing.rule} matched non-consecutive facts {indexes}"
+                    )
+
+    def decide_each(self, compiled: CompiledDecision, facts: Mapping[str, Any]) -> Mapping[str, bool]:
+        """Pass/fail of every rule on one fact, in the pack's order, memoised per distinct vector of
+        the facts the rules look at; equal vectors share one read-only mapping."""
+        vector = self._vectors.get(compiled.name)
+        if vector is None:
+            vector = self._vectors[compiled.name] = itemgetter(*compiled.engine_facts)
+        key = (compiled.name, vector(facts))
+        verdicts = self._memo.get(key)
+        if verdicts is None:
+            found = {f.rule: f.passed for f in self._session(compiled, [facts])}
+            verdicts = self._memo[key] = MappingProxyType({rule: found[rule] for rule in compiled.rules})
+        return verdicts
+
+
+_RUNNERS: list[Runner] = []
+
+
+def runner() -> Runner:
+    """The process's runner: one durable host per process (a ruleset name registers once per host),
+    whose memo serves every evaluation in the process. A forked worker makes its own on first use
+    rather than sharing its parent's engine state."""
+    if not _RUNNERS:
+        _RUNNERS.append(Runner())
+    return _RUNNERS[0]
+
+
+os.register_at_fork(after_in_child=_RUNNERS.clear)
