@@ -116,8 +116,9 @@ def test_the_activity_share_follows_the_straight_line_of_the_last_months_and_rat
     assert {a.activity.value for a in added} == {"loentilskud"}  # the counting activity most used
     assert not rate(found, 3, scenario_=False).triggered
     assert (rate(found, 3).triggered, rate(found, 3).date) == (True, date(2018, 4, 30))
-    assert "December 2017: 20.0%, January 2018: 30.0%, February 2018: 40.0% (10.0 percentage points a month)" in (
-        found.projection.assumption
+    assert (
+        "December 2017: 20.0%, January 2018: 30.0%, February 2018: 40.0% (10.0 percentage points a month)"
+        in (found.projection.assumption)
     )
 
 
