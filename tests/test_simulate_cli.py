@@ -34,15 +34,6 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_app.console, "width", 200)
 
 
-@pytest.fixture
-def small(cli_env: Engine, tmp_path: Path) -> Engine:
-    """A database with a small Aalborg imported and run as of 2018-03-02; the CLI points at it."""
-    write_delivery(tmp_path / "delivery", [municipality("851", members=120, non_members=20)])
-    import_folder(cli_env, tmp_path / "delivery", report_dir=tmp_path / "report")
-    nightly_run(cli_env, as_of=RUN_AS_OF)
-    return cli_env
-
-
 def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
     """Every table's row count and a checksum of its rows (in primary key order)."""
     found = {}

@@ -1,5 +1,6 @@
 """Human-readable output of decisions, traces and rules (rich), shared by the CLI commands."""
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,7 @@ from models import cpr
 from models.status import MunicipalityStatus
 from models.trace import Decision
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in"}
 
 
@@ -28,6 +30,8 @@ def value(item: Any, t: Texts = ENGLISH) -> str:
         return t.yes(item)
     if isinstance(item, date):
         return t.day(item)
+    if isinstance(item, str) and ISO_DATE.fullmatch(item):  # a stored trace's dates are ISO text
+        return t.day(date.fromisoformat(item))
     if isinstance(item, Decimal):
         return t.decimal(item)
     if isinstance(item, list | tuple):
