@@ -54,7 +54,7 @@ def test_the_svg_names_every_series_and_threshold_and_is_the_same_every_time():
     assert svg.startswith(b"<?xml") and b"<svg" in svg
     assert svg == share_chart(SERIES, {"rate 3: 40 %": Decimal("0.40")}, title="851 fsm1")
     shown = texts_in(svg)
-    assert {"baseline", "scenario", "rate 3: 40 %", "Jan 2018", "Feb 2018", "851 fsm1"} <= shown
+    assert {"baseline", "scenario", "rate 3: 40 %", "2018-01", "2018-02", "851 fsm1"} <= shown
     assert {"0%", "40%", "share of the effort group"} <= shown
 
 

@@ -9,6 +9,7 @@ conventions as Excel number formats.
 | prose date | `2. marts 2018`     | `2 March 2018`      |
 | table date | `02-03-2018`        | `2018-03-02`        |
 | month      | `marts 2018`        | `March 2018`        |
+| short month | `mar. 2018`        | `2018-03`           |
 
 The space inside a Danish amount or share, and after `DKK`, is a no-break space (U+00A0), as CLDR
 has it: an amount is never broken across lines. (CLDR puts that space after an alphabetic currency
@@ -32,6 +33,7 @@ LOCALES = {Language.da: "da_DK", Language.en: "en_GB"}
 MONEY = {Language.da: "#,##0.00\xa0¤", Language.en: "¤\xa0#,##0.00"}
 CURRENCY = "DKK"
 TABLE_DATE = {Language.da: "dd-MM-yyyy", Language.en: "yyyy-MM-dd"}
+SHORT_MONTH = {Language.da: "MMM y", Language.en: "yyyy-MM"}
 ØRE = Decimal("0.01")
 
 EXCEL = {
@@ -115,5 +117,8 @@ def table_date(day: date, language: Language) -> str:
 
 
 def month(day: date, language: Language, *, short: bool = False) -> str:
-    """The month of `day`: `marts 2018` (short: `mar. 2018`), `March 2018` (`Mar 2018`)."""
-    return format_skeleton("yMMM" if short else "yMMMM", day, locale=locale(language))
+    """The month of `day`: `marts 2018` (short, in tables and on axes: `mar. 2018`), `March 2018`
+    (`2018-03`, as English tables write dates)."""
+    if short:
+        return format_date(day, SHORT_MONTH[language], locale=locale(language))
+    return format_skeleton("yMMMM", day, locale=locale(language))
