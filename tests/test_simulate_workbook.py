@@ -181,18 +181,18 @@ def soffice() -> str:
     return found
 
 
-def test_libreoffice_opens_the_workbook_and_keeps_its_dates_and_numbers(written: Path, tmp_path: Path):
-    converted = tmp_path / "converted"
+def libreoffice(path: Path, target: str, outdir: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """`soffice --headless --convert-to TARGET` of `path` into `outdir`, with a profile of its own."""
     done = subprocess.run(
         [
             soffice(),
             f"-env:UserInstallation=file://{tmp_path / 'profile'}",
             "--headless",
             "--convert-to",
-            "xlsx",
+            target,
             "--outdir",
-            str(converted),
-            str(written),
+            str(outdir),
+            str(path),
         ],
         capture_output=True,
         text=True,
@@ -200,6 +200,16 @@ def test_libreoffice_opens_the_workbook_and_keeps_its_dates_and_numbers(written:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true,false,false,-1"
+"""LibreOffice's CSV filter: `;`, `"`, UTF-8, from line 1, cells as shown (formatted), every sheet to a file."""
+
+
+def test_libreoffice_opens_the_workbook_and_keeps_its_dates_and_numbers(written: Path, tmp_path: Path):
+    converted = tmp_path / "converted"
+    done = libreoffice(written, "xlsx", converted, tmp_path)
     again = converted / written.name
     assert again.is_file(), done.stdout + done.stderr
     book = load_workbook(again)
@@ -216,23 +226,7 @@ def test_libreoffice_shows_the_danish_workbook_as_csv_with_its_formats_and_lette
     """Every sheet to CSV (`;`, UTF-8, cells as shown): the formats are applied, nothing is text that
     should be a number, and æøå survive."""
     converted = tmp_path / "csv"
-    done = subprocess.run(
-        [
-            soffice(),
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true,false,false,-1",
-            "--outdir",
-            str(converted),
-            str(danish),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = libreoffice(danish, CSV_EVERY_SHEET, converted, tmp_path)
     sheets = {
         path.stem.removeprefix("scenarie-"): path.read_text(encoding="utf-8")
         for path in converted.glob("*.csv")
