@@ -96,6 +96,15 @@ PASSWORDS = {"alice": "alice-pw-1", "carol": "carol-pw-2", "lars": "lars-pw-3"}
 """alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission."""
 
 
+@pytest.fixture
+def small(cli_env: Engine, tmp_path: Path) -> Engine:
+    """A database with a small Aalborg imported and run as of 2018-03-02; the CLI points at it."""
+    write_delivery(tmp_path / "delivery", [aalborg.municipality("851", members=120, non_members=20)])
+    import_folder(cli_env, tmp_path / "delivery", report_dir=tmp_path / "report")
+    nightly_run(cli_env, as_of=FIRST_DAY)
+    return cli_env
+
+
 @pytest.fixture(scope="session")
 def aalborg_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The synthetic Aalborg (seed 002's figures) as a delivery folder, written once."""

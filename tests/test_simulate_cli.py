@@ -34,15 +34,6 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_app.console, "width", 200)
 
 
-@pytest.fixture
-def small(cli_env: Engine, tmp_path: Path) -> Engine:
-    """A database with a small Aalborg imported and run as of 2018-03-02; the CLI points at it."""
-    write_delivery(tmp_path / "delivery", [municipality("851", members=120, non_members=20)])
-    import_folder(cli_env, tmp_path / "delivery", report_dir=tmp_path / "report")
-    nightly_run(cli_env, as_of=RUN_AS_OF)
-    return cli_env
-
-
 def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
     """Every table's row count and a checksum of its rows (in primary key order)."""
     found = {}
@@ -164,7 +155,7 @@ def test_forecast_projects_to_the_project_end_and_states_its_assumption(small: E
     forecast = shown["forecast"]
     assert forecast["from"] == "2018-03-02" and forecast["window"]["weeks"] == 8
     assert len(forecast["trend"]["months"]) == 2
-    assert forecast["assumption"].startswith("Forecast from 2018-03-02 to 2019-08-31. Visitation: ")
+    assert forecast["assumption"].startswith("Forecast from 2 March 2018 to 31 August 2019. Visitation: ")
     assert [line.split(" would")[0] for line in forecast["outlook"]] == ["rate 1", "rate 2", "rate 3"]
     text_ = invoke("forecast", "--municipality", "851", "--until", "2018-06-30")
     assert text_.exit_code == 0 and "Assumption" in text_.stdout and "rate 2 would" in text_.stdout

@@ -98,7 +98,7 @@ def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, car
     assert "STAR har i december 2016 udsøgt digitalt" in page  # a source sentence
     timeline = page[page.index("<svg") : page.index("</svg>")]
     assert all(
-        lane in timeline for lane in ("residence", "support", "activities", "visitations", "kontanthjaelp")
+        lane in timeline for lane in ("residence", "support", "activities", "visitations", "cash benefit")
     )
     full = html(carol, link.group(1))
     assert CPR_IN_FULL.search(full) and "xxxx" not in full.split("<main>")[1].split("<svg")[0]

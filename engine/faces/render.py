@@ -1,7 +1,10 @@
 """Human-readable output of decisions, traces and rules (rich), shared by the CLI commands."""
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from rich.console import Console, Group
@@ -9,23 +12,30 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from engine.faces.i18n import ENGLISH, Texts
 from engine.rules.pack import AllOf, AnyOf, Compare, Condition, Pack, ParamRef, Ratio, Rule
 from models import cpr
 from models.status import MunicipalityStatus
 from models.trace import Decision
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in"}
 
 
-def value(item: Any) -> str:
+def value(item: Any, t: Texts = ENGLISH) -> str:
+    """A fact's or parameter's value as text: codes as the data has them, dates as tables show them."""
     if item is None:
         return "—"
     if isinstance(item, bool):
-        return "yes" if item else "no"
+        return t.yes(item)
     if isinstance(item, date):
-        return item.isoformat()
+        return t.day(item)
+    if isinstance(item, str) and ISO_DATE.fullmatch(item):  # a stored trace's dates are ISO text
+        return t.day(date.fromisoformat(item))
+    if isinstance(item, Decimal):
+        return t.decimal(item)
     if isinstance(item, list | tuple):
-        return ", ".join(value(i) for i in item)
+        return ", ".join(value(i, t) for i in item)
     return str(item)
 
 
@@ -55,25 +65,34 @@ def sequence(rule: Rule) -> str:
     return f"{rule.sequence.of} passes on {shown} consecutive facts"
 
 
-def decision(console: Console, found: Decision, *, full_cpr: bool = False) -> None:
+def decision(console: Console, found: Decision, *, full_cpr: bool = False, t: Texts = ENGLISH) -> None:
+    """A decision with its trace: every rule, passed or failed, its facts, parameters and source."""
     style = "bold green" if found.outcome else "bold red"
-    header = Text.assemble(
-        (found.verdict, style),
-        f"  {found.label} — citizen {cpr.shown(found.subject, full=full_cpr)}, municipality {found.municipality}, "
-        f"decided on {found.decided_on} by {found.programme} pack {found.pack_version} "
-        f"({found.pack_hash[:12]})",
+    about = t._(
+        "%(label)s — citizen %(citizen)s, municipality %(municipality)s, decided on %(day)s by %(programme)s "
+        "pack %(version)s (%(hash)s)",
+        label=t._(found.label),
+        citizen=cpr.shown(found.subject, full=full_cpr),
+        municipality=t.municipality(found.municipality),
+        day=t.day(found.decided_on),
+        programme=found.programme,
+        version=found.pack_version,
+        hash=found.pack_hash[:12],
     )
-    console.print(header)
+    console.print(Text.assemble((t._(found.verdict), style), f"  {about}"))
     for entry in found.trace:
-        mark = "[green]✓ passed[/green]" if entry.passed else "[red]✗ FAILED[/red]"
+        passed, failed = t._("passed"), t._("FAILED")
+        mark = f"[green]✓ {passed}[/green]" if entry.passed else f"[red]✗ {failed}[/red]"
         subject = f" [{entry.subject}]" if entry.subject else ""
-        console.print(f"\n{mark}  [bold]{entry.rule}[/bold]{subject} — {entry.label}")
-        for title, items in (("facts", entry.facts), ("parameters", entry.parameters)):
+        label = t._(entry.label)
+        console.print(f"\n{mark}  [bold]{entry.rule}[/bold]{subject} — {label}")
+        for title, items in ((t._("facts"), entry.facts), (t._("parameters"), entry.parameters)):
             if items:
-                console.print(f"    {title}: " + "; ".join(f"{k} = {value(v)}" for k, v in items.items()))
-        console.print(f"    source: {entry.source.document or entry.source.title}: “{entry.source.quote}”")
+                console.print(f"    {title}: " + "; ".join(f"{k} = {value(v, t)}" for k, v in items.items()))
+        document, source = entry.source.document or entry.source.title, t._("source")
+        console.print(f"    {source}: {document}: “{entry.source.quote}”")
     if found.failed_rules:
-        console.print(f"\nFailing rules: {', '.join(found.failed_rules)}")
+        console.print("\n" + t._("Failing rules: %(rules)s", rules=", ".join(found.failed_rules)))
 
 
 def rules_table(pack: Pack, rules: Iterable[Rule], params: Mapping[str, Any]) -> Table:
@@ -117,69 +136,112 @@ def rule_detail(pack: Pack, rule: Rule) -> Panel:
     return Panel(Group("\n".join(lines), parameters), title=rule.id)
 
 
-def municipality_status(console: Console, status: MunicipalityStatus, *, full_cpr: bool = False) -> None:
+def municipality_status(
+    console: Console, status: MunicipalityStatus, *, full_cpr: bool = False, t: Texts = ENGLISH
+) -> None:
     """A municipality's status as a project leader reads it: members, exits, visitation, rates, months."""
     console.print(
-        f"[bold]Municipality {status.municipality}[/bold] — {status.programme}, as of {status.as_of}: "
-        f"{status.members} members, {status.active} active, grant {status.grant:,.2f} kr"
+        "[bold]"
+        + t._("Municipality %(municipality)s", municipality=t.municipality(status.municipality))
+        + "[/bold] — "
+        + t._(
+            "%(programme)s, as of %(day)s: %(members)s members, %(active)s active, grant %(grant)s",
+            programme=t.programme(status.programme),
+            day=t.date(status.as_of),
+            members=t.integer(status.members),
+            active=t.integer(status.active),
+            grant=t.money(status.grant),
+        )
     )
     if status.exits:
-        console.print("  exits: " + ", ".join(f"{k} {v}" for k, v in status.exits.items()))
-    console.print(
-        "  visitation of active members: " + ", ".join(f"{k}: {v}" for k, v in status.visitation.items())
+        exits = ", ".join(f"{t.code('exit', k)} {t.integer(v)}" for k, v in status.exits.items())
+        console.print("  " + t._("exits: %(exits)s", exits=exits))
+    groups = "; ".join(
+        f"{t.group(status.programme, k)}: {t.integer(v)}" for k, v in status.visitation.items()
     )
-    rates = Table("rate", "triggered", "date", "amount (kr)", "what blocks it", title="rates")
+    console.print("  " + t._("visitation of active members: %(groups)s", groups=groups))
+    rates = Table(
+        t._("rate"), t._("triggered"), t._("date"), t._("amount"), t._("what blocks it"), title=t._("rates")
+    )
     for rate in status.rates:
         rates.add_row(
             str(rate.rate),
-            "[green]yes[/green]" if rate.triggered else "[red]no[/red]",
-            value(rate.date),
-            f"{rate.amount:,.2f}",
-            blocked(rate.blocked_by, full_cpr=full_cpr),
+            f"[green]{t.yes(True)}[/green]" if rate.triggered else f"[red]{t.yes(False)}[/red]",
+            value(rate.date, t),
+            t.money(rate.amount),
+            blocked(rate.blocked_by, full_cpr=full_cpr, t=t),
         )
     console.print(rates)
     if status.grant_years:
-        budgeted = ", ".join(f"{y.year}: {y.amount:,.2f}" for y in status.grant_years)
-        total = sum(y.amount for y in status.grant_years)
-        console.print(f"  grant by year: {budgeted} (together {total:,.2f} kr)")
-    if status.months:
-        months = Table(
-            "month",
-            "effort group",
-            "counted",
-            "share",
-            "qualifies",
-            "more needed",
-            title="the effort group month by month (counted: in activity that counts)",
+        budgeted = ", ".join(f"{y.year}: {t.money(y.amount)}" for y in status.grant_years)
+        total = t.money(sum(y.amount for y in status.grant_years))
+        console.print(
+            "  " + t._("grant by year: %(years)s (together %(total)s)", years=budgeted, total=total)
         )
-        for month in status.months:
-            share = f"{100 * month.in_activity / month.effort_group:.1f} %" if month.effort_group else "—"
-            months.add_row(
-                month.month,
-                str(month.effort_group),
-                str(month.in_activity),
-                share,
-                "[green]yes[/green]" if month.qualifies else "no",
-                str(month.needed or ""),
-            )
-        console.print(months)
-    for warning in status.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if status.months:
+        console.print(months_table(status, t))
+    warnings(console, status.warnings, t)
 
 
-def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False) -> str:
+def warnings(console: Console, found: Iterable[str], t: Texts = ENGLISH) -> None:
+    """Each warning on a line of its own, marked."""
+    word = t._("warning")
+    for warning in found:
+        console.print(f"[yellow]{word}:[/yellow] {warning}")
+
+
+def months_table(status: MunicipalityStatus, t: Texts = ENGLISH) -> Table:
+    """The effort group month by month: its size, how many counted, the share, whether it qualifies."""
+    months = Table(
+        t._("month"),
+        t._("effort group"),
+        t._("counted"),
+        t._("share"),
+        t._("qualifies"),
+        t._("more needed"),
+        title=t._("the effort group month by month (counted: in activity that counts)"),
+    )
+    for month in status.months:
+        months.add_row(
+            t.month(month.month, short=True),
+            t.integer(month.effort_group),
+            t.integer(month.in_activity),
+            t.percent(Fraction(month.in_activity, month.effort_group)) if month.effort_group else "—",
+            f"[green]{t.yes(True)}[/green]" if month.qualifies else t.yes(False),
+            t.integer(month.needed) if month.needed else "",
+        )
+    return months
+
+
+def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False, t: Texts = ENGLISH) -> str:
+    """What keeps a rate from triggering, in words: who is not visitated, or the activity short per month."""
     if not blocked_by:
         return ""
     if "citizens" in blocked_by:
         people = [cpr.shown(c, full=full_cpr) for c in blocked_by["citizens"]]
-        shown = ", ".join(people[:5]) + (f" and {len(people) - 5} more" if len(people) > 5 else "")
+        shown = ", ".join(people[:5])
+        if len(people) > 5:
+            shown += " " + t._("and %(more)s more", more=t.integer(len(people) - 5))
         reason = f" ({blocked_by['reason']})" if "reason" in blocked_by else ""
-        return f"{blocked_by['not_visitated']} not visitated on {blocked_by['day']}{reason}: {shown}"
+        return t._(
+            "%(count)s not visitated on %(day)s%(reason)s: %(citizens)s",
+            count=t.integer(blocked_by["not_visitated"]),
+            day=t.day(date.fromisoformat(blocked_by["day"])),
+            reason=reason,
+            citizens=shown,
+        )
     if "months" in blocked_by:
         short = [m for m in blocked_by["months"] if m["needed"]]
-        needed = "; ".join(f"{m['month']}: {m['needed']} more" for m in short[-6:]) or "no qualifying run yet"
-        steps = [s for s in blocked_by.get("steps", ()) if s["reached_in"] is None]
-        return (f"not yet reached: {', '.join(s['step'] for s in steps)}; " if steps else "") + needed
+        needed = "; ".join(
+            t._(
+                "%(month)s: %(more)s more", month=t.month(m["month"], short=True), more=t.integer(m["needed"])
+            )
+            for m in short[-6:]
+        )
+        needed = needed or t._("no qualifying run yet")
+        steps = [s["step"] for s in blocked_by.get("steps", ()) if s["reached_in"] is None]
+        reached = t._("not yet reached: %(steps)s", steps=", ".join(steps)) + "; " if steps else ""
+        return reached + needed
     return ", ".join(f"{k} {v}" for k, v in blocked_by.items())
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
+from engine.faces.i18n import SETTING, Language
 from engine.input.errors import describe_validation_error
 from engine.rules.pack import PackError, get_pack, programmes
 from models.database import engine_from_env, upgrade
@@ -43,6 +44,14 @@ AsOf = Annotated[
     ),
 ]
 ShowCpr = Annotated[bool, typer.Option("--show-cpr", help="Show full CPR numbers (personal data)")]
+Lang = Annotated[
+    Language,
+    typer.Option(
+        "--lang",
+        envvar=SETTING,
+        help=f"Language of the output and its files: da or en (default: {SETTING}, else en)",
+    ),
+]
 
 
 def fail(message: str) -> typer.Exit:

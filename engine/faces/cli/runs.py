@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.faces import render
 from engine.faces.cli.common import (
     CORES,
+    Lang,
     OnlyMunicipality,
     Programme,
     RunId,
@@ -25,6 +26,7 @@ from engine.faces.cli.common import (
     fail,
     progress_bar,
 )
+from engine.faces.i18n import Language, texts
 from engine.runs import audit, results
 from engine.runs.export import ExportFormat, export
 from engine.runs.run import RunRefused, nightly_run
@@ -76,10 +78,11 @@ def status(
         bool, typer.Option("--json", help="A JSON array, one object per municipality")
     ] = False,
     show_cpr: ShowCpr = False,
+    lang: Lang = Language.en,
 ) -> None:
     """The status of each municipality in a run: members, exits, visitation, rates 1–3 and months.
 
-    Example: fsm status --municipality 851 --json
+    Example: fsm status --municipality 851 --lang da
     """
     with Session(database()) as session:
         try:
@@ -96,11 +99,19 @@ def status(
             )
         )
         return
+    t = texts(lang)
     console.print(
-        f"run {found.id} ({found.status}), {found.programme} as of {found.as_of}, pack {found.pack_hash[:12]}"
+        t._(
+            "run %(run)s (%(status)s), %(programme)s as of %(day)s, pack %(hash)s",
+            run=found.id,
+            status=t.code("run", found.status),
+            programme=t.programme(found.programme),
+            day=t.date(found.as_of),
+            hash=found.pack_hash[:12],
+        )
     )
     for one in shown:
-        render.municipality_status(console, one, full_cpr=show_cpr)
+        render.municipality_status(console, one, full_cpr=show_cpr, t=t)
 
 
 @app.command()
@@ -110,6 +121,7 @@ def explain(
     ],
     run: RunId = None,
     show_cpr: ShowCpr = False,
+    lang: Lang = Language.en,
 ) -> None:
     """One citizen's decisions in a run, each with its full trace.
 
@@ -124,7 +136,7 @@ def explain(
     if not decisions:
         raise fail(f"run {found.id} has no decision about {cpr.shown(citizen, full=show_cpr)}")
     for decision in decisions:
-        render.decision(console, decision, full_cpr=show_cpr)
+        render.decision(console, decision, full_cpr=show_cpr, t=texts(lang))
         console.print()
 
 

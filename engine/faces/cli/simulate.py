@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from engine.faces.cli.common import Municipality, Programme, ShowCpr, app, console, fail
+from engine.faces.cli.common import Lang, Municipality, Programme, ShowCpr, app, console, fail
+from engine.faces.i18n import Language, Texts, texts
 from engine.faces.simulate import chart as simulation_chart
 from engine.faces.simulate import document, tables, text, workbook
 from engine.faces.simulate.base import BaseData, load_base
@@ -43,18 +44,19 @@ def simulated(loaded: LoadedScenario, chart: Path | None, base: BaseData | None 
 
 
 def show_simulation(
-    simulation: Simulation, as_json: bool, xlsx: Path | None, chart: Path | None, show_cpr: bool
+    simulation: Simulation, as_json: bool, xlsx: Path | None, chart: Path | None, show_cpr: bool, t: Texts
 ) -> None:
+    """The simulation in words, or as JSON (its keys and codes the same in every language), and its files."""
     if as_json:
         typer.echo(document.dumps(simulation, full_cpr=show_cpr))
     else:
-        text.show(console, simulation, full_cpr=show_cpr)
+        text.show(console, simulation, full_cpr=show_cpr, t=t)
     if xlsx is not None:
-        workbook.save(tables.sheets(simulation, full_cpr=show_cpr), xlsx)
-        typer.echo(f"wrote {xlsx}", err=as_json)
+        workbook.save(tables.sheets(simulation, full_cpr=show_cpr, t=t), xlsx, t)
+        typer.echo(t._("wrote %(file)s", file=xlsx), err=as_json)
     if chart is not None:
-        simulation_chart.save_chart(simulation, chart)
-        typer.echo(f"wrote {chart}", err=as_json)
+        simulation_chart.save_chart(simulation, chart, t)
+        typer.echo(t._("wrote %(file)s", file=chart), err=as_json)
 
 
 @app.command()
@@ -64,6 +66,7 @@ def simulate(
     xlsx: Xlsx = None,
     chart: Chart = None,
     show_cpr: ShowCpr = False,
+    lang: Lang = Language.en,
 ) -> None:
     """Try a what-if scenario on a copy of the data: baseline and scenario side by side, the money, and
     which change made which decision differ. Nothing is written to the data or the runs.
@@ -74,7 +77,7 @@ def simulate(
         loaded = load_scenario(scenario)
     except ScenarioError as error:
         raise fail_scenario(error) from None
-    show_simulation(simulated(loaded, chart), as_json, xlsx, chart, show_cpr)
+    show_simulation(simulated(loaded, chart), as_json, xlsx, chart, show_cpr, texts(lang))
 
 
 @app.command()
@@ -106,12 +109,14 @@ def forecast(
     xlsx: Xlsx = None,
     chart: Chart = None,
     show_cpr: ShowCpr = False,
+    lang: Lang = Language.en,
 ) -> None:
     """Project the current pace (visitations per week, the activity share's trend) to the end of the
     project: whether and when rates 2 and 3 would trigger, with the assumption in words.
 
     Example: fsm forecast --municipality 851 --chart out/forecast.png
     """
+    t = texts(lang)
     source = Source("forecast", Path.cwd())
     try:
         scenario = Scenario.model_validate(
@@ -119,7 +124,7 @@ def forecast(
                 "municipality": municipality,
                 "programme": programme,
                 "base": int(base) if base.isdigit() else base,
-                "title": f"forecast of {municipality}",
+                "title": t._("forecast of %(municipality)s", municipality=t.municipality(municipality)),
                 "forecast": {"from": start, "window_weeks": window_weeks, "trend_months": trend_months},
             }
         )
@@ -131,4 +136,4 @@ def forecast(
     except ScenarioError as error:
         raise fail_scenario(error) from None
     loaded = LoadedScenario(scenario.model_copy(update={"as_of": until or base.grant.project_end}), source)
-    show_simulation(simulated(loaded, chart, base), as_json, xlsx, chart, show_cpr)
+    show_simulation(simulated(loaded, chart, base), as_json, xlsx, chart, show_cpr, t)

@@ -13,10 +13,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import ceil
 
+from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.simulate.operations import Context, State, apply
 from engine.faces.simulate.scenario import AddActivity, Change, ForecastOptions, Visitate
 from engine.faces.simulate.terms import Terms
@@ -65,6 +66,7 @@ class Pace:
 
 @dataclass(frozen=True)
 class Projection:
+    programme: str
     pace: Pace
     end: date
     activity: str
@@ -74,39 +76,77 @@ class Projection:
 
     @property
     def assumption(self) -> str:
+        """The forecast's assumption in English (the JSON document's)."""
+        return self.assumption_in(ENGLISH)
+
+    def assumption_in(self, t: Texts) -> str:
         """The forecast's assumption in words (shown in every output)."""
-        pace, weeks = self.pace, self.pace.weeks
-        window = f"the {weeks} weeks {pace.window.first} to {pace.window.last}"
+        pace = self.pace
+        window = t._(
+            "the %(weeks)s weeks %(first)s to %(last)s",
+            weeks=pace.weeks,
+            first=t.date(pace.window.first),
+            last=t.date(pace.window.last),
+        )
+        waiting, start = t.integer(len(pace.waiting)), t.date(pace.start)
         if pace.first_visitations:
-            mix = ", ".join(f"{group}: {count}" for group, count in pace.groups.items())
-            visits = (
-                f"Visitation: {pace.first_visitations} members were visitated for the first time in {window} "
-                f"({decimal_text(pace.per_week, 1)} a week); the {len(pace.waiting)} members still to be visitated on "
-                f"{pace.start} are visitated at that pace in ascending citizen id order, in the proportions of "
-                f"those visitations' groups ({mix}): {self.visitated} by {self.end}."
+            mix = ", ".join(
+                f"{t.group(self.programme, group)}: {t.integer(n)}" for group, n in pace.groups.items()
+            )
+            visits = t._(
+                "Visitation: %(first)s members were visitated for the first time in %(window)s (%(pace)s a week); "
+                "the %(waiting)s members still to be visitated on %(start)s are visitated at that pace in ascending "
+                "citizen id order, in the proportions of those visitations' groups (%(mix)s): %(visitated)s by %(end)s.",
+                first=t.integer(pace.first_visitations),
+                window=window,
+                pace=t.decimal(_rounded(pace.per_week, 1)),
+                waiting=waiting,
+                start=start,
+                mix=mix,
+                visitated=t.integer(self.visitated),
+                end=t.date(self.end),
             )
         else:
-            visits = (
-                f"Visitation: nobody was visitated for the first time in {window}: at that pace the "
-                f"{len(pace.waiting)} members still to be visitated on {pace.start} never are."
+            visits = t._(
+                "Visitation: nobody was visitated for the first time in %(window)s: at that pace the %(waiting)s "
+                "members still to be visitated on %(start)s never are.",
+                window=window,
+                waiting=waiting,
+                start=start,
             )
         if pace.months:
             shares = ", ".join(
-                f"{m.month}: {_percent(Fraction(m.in_activity, m.effort_group)) if m.effort_group else 'no effort group'}"
+                f"{t.month(m.month)}: "
+                + (
+                    t.percent(Fraction(m.in_activity, m.effort_group))
+                    if m.effort_group
+                    else t._("no effort group")
+                )
                 for m in pace.months
             )
-            activity = (
-                f"Activity: the share of the effort group in counting activity follows the straight-line trend of {shares} "
-                f"({decimal_text(pace.slope * 100, 1)} percentage points a month), kept between 0 % and 100 %: in each "
-                f"later month short of it, effort-group members without activity that month get {self.activity} "
-                f"to the month's end, in ascending citizen id order ({self.activities} such activities)."
+            activity = t._(
+                "Activity: the share of the effort group in counting activity follows the straight-line trend of "
+                "%(shares)s (%(slope)s percentage points a month), kept between 0 and 100 per cent: in each later "
+                "month short of it, effort-group members without activity that month get %(activity)s to the "
+                "month's end, in ascending citizen id order (%(activities)s such activities).",
+                shares=shares,
+                slope=t.decimal(_rounded(pace.slope * 100, 1)),
+                activity=t.code("activity", self.activity),
+                activities=t.integer(self.activities),
             )
         else:
-            activity = f"Activity: no month of the project had ended by {pace.start}: no activity trend, no activity added."
-        return (
-            f"Forecast from {pace.start} to {self.end}. {visits} {activity} Everything "
-            f"already in the data stays as it is (also what is dated after {pace.start}); nobody else leaves "
-            f"the project; the rule pack's parameters are those in force."
+            activity = t._(
+                "Activity: no month of the project had ended by %(start)s: no activity trend, no activity added.",
+                start=start,
+            )
+        return t._(
+            "Forecast from %(start)s to %(end)s. %(visits)s %(activity)s Everything already in the data stays as "
+            "it is (also what is dated after %(start)s); nobody else leaves the project; the rule pack's "
+            "parameters are those in force.",
+            start=start,
+            end=t.date(self.end),
+            visits=visits,
+            activity=activity,
         )
 
 
@@ -147,6 +187,7 @@ def project(
     code = _activity(visited, state)
     added = _activities(pace, visited, grant, end, code)
     return Projection(
+        programme=terms.programme,
         pace=pace,
         end=end,
         activity=code,
@@ -251,10 +292,12 @@ def _slope(points: Sequence[tuple[int, Fraction]]) -> Fraction:
     return sum(((x - mx) * (y - my) for x, y in points), Fraction(0)) / spread
 
 
+def _rounded(value: Fraction, places: int) -> Decimal:
+    """An exact fraction as a decimal, rounded half-up to `places`."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def decimal_text(value: Fraction, places: int) -> str:
-    """An exact fraction as a decimal text, rounded to `places`."""
-    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{places}f}"
-
-
-def _percent(value: Fraction) -> str:
-    return f"{decimal_text(value * 100, 1)} %"
+    """An exact fraction as a decimal text, rounded to `places` (the JSON document's numbers)."""
+    return str(_rounded(value, places))

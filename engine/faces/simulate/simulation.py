@@ -9,6 +9,7 @@ forecast: engine/faces/simulate/forecast.py generates the changes that continue 
 from dataclasses import dataclass, replace
 from datetime import date
 
+from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.simulate.base import BaseData
 from engine.faces.simulate.checks import check_changes, parameter_value
 from engine.faces.simulate.compare import ChangeRef, Difference, Payout, differences, payouts
@@ -56,12 +57,17 @@ class Simulation:
         """The scenario's evaluation: after every change."""
         return self.steps[-1].result if self.steps else self.baseline
 
-    def outlook(self) -> list[str]:
+    def outlook(self, t: Texts = ENGLISH) -> list[str]:
         """Whether and when each rate triggers in the scenario, in words."""
         return [
-            f"rate {rate.rate} would trigger on {rate.date}: {rate.amount:,.2f} kr"
-            if rate.triggered
-            else f"rate {rate.rate} would not trigger by {self.as_of}"
+            t._(
+                "rate %(rate)s would trigger on %(day)s: %(amount)s",
+                rate=rate.rate,
+                day=t.date(rate.date),
+                amount=t.money(rate.amount),
+            )
+            if rate.triggered and rate.date is not None
+            else t._("rate %(rate)s would not trigger by %(day)s", rate=rate.rate, day=t.date(self.as_of))
             for rate in self.result.status.rates
         ]
 

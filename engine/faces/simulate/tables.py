@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.simulate.compare import ChangeRef, Payout
 from engine.faces.simulate.scenario import (
     AddActivity,
@@ -38,22 +39,23 @@ class Sheet:
     rows: tuple[tuple[Any, ...], ...]
 
 
-def sheets(simulation: Simulation, *, full_cpr: bool = False) -> list[Sheet]:
+def sheets(simulation: Simulation, *, full_cpr: bool = False, t: Texts = ENGLISH) -> list[Sheet]:
     return [
-        rates(simulation),
-        months(simulation),
-        differences(simulation, full_cpr=full_cpr),
-        changes(simulation, full_cpr=full_cpr),
-        assumptions(simulation),
+        rates(simulation, t),
+        months(simulation, t),
+        differences(simulation, full_cpr=full_cpr, t=t),
+        changes(simulation, full_cpr=full_cpr, t=t),
+        assumptions(simulation, t),
     ]
 
 
-def ref_text(ref: ChangeRef | None) -> str:
+def ref_text(ref: ChangeRef | None, t: Texts = ENGLISH) -> str:
     """`changes[1] (line 12, add_activity)`."""
     if ref is None:
         return ""
-    line = f"line {ref.line}, " if ref.line is not None else ""
-    return f"changes[{ref.index}] ({line}{ref.op})"
+    if ref.line is None:
+        return t._("changes[%(index)s] (%(op)s)", index=ref.index, op=ref.op)
+    return t._("changes[%(index)s] (line %(line)s, %(op)s)", index=ref.index, line=ref.line, op=ref.op)
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def month_pairs(simulation: Simulation) -> list[MonthPair]:
     ]
 
 
-def rates(simulation: Simulation) -> Sheet:
+def rates(simulation: Simulation, t: Texts = ENGLISH) -> Sheet:
     rows: list[tuple[Any, ...]] = [
         (
             pair.before.rate,
@@ -111,24 +113,24 @@ def rates(simulation: Simulation) -> Sheet:
             pair.after.date,
             pair.payout.scenario,
             pair.payout.difference,
-            ref_text(pair.made_by),
+            ref_text(pair.made_by, t),
         )
         for pair in rate_pairs(simulation)
     ]
     total = simulation.payouts[-1]
-    rows.append(("total", None, None, total.baseline, None, None, total.scenario, total.difference, ""))
+    rows.append((t._("total"), None, None, total.baseline, None, None, total.scenario, total.difference, ""))
     return Sheet(
-        "Rates",
+        t._("Rates"),
         (
-            Column("rate"),
-            Column("baseline triggered", "bool"),
-            Column("baseline date", "date"),
-            Column("baseline paid (kr)", "money"),
-            Column("scenario triggered", "bool"),
-            Column("scenario date", "date"),
-            Column("scenario paid (kr)", "money"),
-            Column("difference (kr)", "money"),
-            Column("made different by"),
+            Column(t._("rate")),
+            Column(t._("baseline triggered"), "bool"),
+            Column(t._("baseline date"), "date"),
+            Column(t._("baseline paid (kr)"), "money"),
+            Column(t._("scenario triggered"), "bool"),
+            Column(t._("scenario date"), "date"),
+            Column(t._("scenario paid (kr)"), "money"),
+            Column(t._("difference (kr)"), "money"),
+            Column(t._("made different by")),
         ),
         tuple(rows),
     )
@@ -141,7 +143,7 @@ def share(month: MonthResult | None) -> Decimal | None:
     return (Decimal(month.in_activity) / Decimal(month.effort_group)).quantize(Decimal("0.0001"))
 
 
-def months(simulation: Simulation) -> Sheet:
+def months(simulation: Simulation, t: Texts = ENGLISH) -> Sheet:
     rows = []
     for pair in month_pairs(simulation):
         cells: list[Any] = [date.fromisoformat(f"{pair.month}-01")]
@@ -152,135 +154,168 @@ def months(simulation: Simulation) -> Sheet:
                 share(found),
                 found and found.qualifies,
             ]
-        rows.append((*cells, ref_text(pair.made_by)))
-    side: list[tuple[str, Kind]] = [
-        ("effort group", "int"),
-        ("in activity", "int"),
-        ("share", "share"),
-        ("qualifies", "bool"),
-    ]
-    columns = [Column(f"{who} {title}", kind) for who in ("baseline", "scenario") for title, kind in side]
-    return Sheet("Months", (Column("month", "month"), *columns, Column("made different by")), tuple(rows))
-
-
-def _word(value: Any) -> str:
-    return (
-        {True: "yes", False: "no", None: "—"}.get(value, str(value))
-        if isinstance(value, bool | None)
-        else str(value)
+        rows.append((*cells, ref_text(pair.made_by, t)))
+    columns = (
+        Column(t._("month"), "month"),
+        Column(t._("baseline effort group"), "int"),
+        Column(t._("baseline in activity"), "int"),
+        Column(t._("baseline share"), "share"),
+        Column(t._("baseline qualifies"), "bool"),
+        Column(t._("scenario effort group"), "int"),
+        Column(t._("scenario in activity"), "int"),
+        Column(t._("scenario share"), "share"),
+        Column(t._("scenario qualifies"), "bool"),
+        Column(t._("made different by")),
     )
+    return Sheet(t._("Months"), columns, tuple(rows))
 
 
-def value_text(value: Any) -> str:
+def _word(value: Any, t: Texts) -> str:
+    if value is None:
+        return "—"
+    return t.yes(value) if isinstance(value, bool) else str(value)
+
+
+def value_text(value: Any, t: Texts = ENGLISH) -> str:
     """A decision's value in a cell: `triggered: yes, date: 2018-05-31, amount: 3524700.00`."""
     if not isinstance(value, dict):
-        return "not evaluated" if value is None else str(value)
-    return ", ".join(f"{k}: {_word(v)}" for k, v in value.items())
+        return t._("not evaluated") if value is None else str(value)
+    return ", ".join(f"{k}: {_word(v, t)}" for k, v in value.items())
 
 
-def what_changed(before: Any, after: Any) -> str:
+def what_changed(before: Any, after: Any, t: Texts = ENGLISH) -> str:
     """Only what differs: `group: mangler → 2`."""
     if not (isinstance(before, dict) and isinstance(after, dict)):
-        return f"{value_text(before)} → {value_text(after)}"
+        return f"{value_text(before, t)} → {value_text(after, t)}"
     keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-    return "; ".join(f"{k}: {_word(before.get(k))} → {_word(after.get(k))}" for k in keys)
+    return "; ".join(f"{k}: {_word(before.get(k), t)} → {_word(after.get(k), t)}" for k in keys)
 
 
-def differences(simulation: Simulation, *, full_cpr: bool = False) -> Sheet:
+def differences(simulation: Simulation, *, full_cpr: bool = False, t: Texts = ENGLISH) -> Sheet:
     rows = tuple(
         (
             d.decision,
             cpr.shown(d.subject, full=full_cpr) if d.citizen else d.subject,
-            value_text(d.baseline),
-            value_text(d.scenario),
-            what_changed(d.baseline, d.scenario),
+            value_text(d.baseline, t),
+            value_text(d.scenario, t),
+            what_changed(d.baseline, d.scenario, t),
             d.change.index,
             d.change.line,
             d.change.op,
-            ", ".join(ref_text(r) for r in d.then_changed_by),
+            ", ".join(ref_text(r, t) for r in d.then_changed_by),
         )
         for d in simulation.differences
     )
     columns = (
-        Column("decision"),
-        Column("subject"),
-        Column("baseline"),
-        Column("scenario"),
-        Column("what changed"),
-        Column("change", "int"),
-        Column("line", "int"),
-        Column("operation"),
-        Column("then changed by"),
+        Column(t._("decision")),
+        Column(t._("subject")),
+        Column(t._("baseline")),
+        Column(t._("scenario")),
+        Column(t._("what changed")),
+        Column(t._("change"), "int"),
+        Column(t._("line"), "int"),
+        Column(t._("operation")),
+        Column(t._("then changed by")),
     )
-    return Sheet("Differences", columns, rows)
+    return Sheet(t._("Differences"), columns, rows)
 
 
-def describe(change: Change) -> str:
+def describe(change: Change, programme: str, t: Texts = ENGLISH) -> str:
     """A change in words: `add virksomhedspraktik from 2018-03-01 to 2018-05-29 (count 25)`."""
     if isinstance(change, SetParameter):
-        return f"set {change.name} = {change.value}"
+        return t._("set %(name)s = %(value)s", name=change.name, value=change.value)
     named = len(change.citizens or ())
     who = (
-        f"count {change.count}" if change.count is not None else f"{named} named citizen{'s' * (named != 1)}"
+        t._("count %(count)s", count=change.count)
+        if change.count is not None
+        else t.ngettext("%(num)s named citizen", "%(num)s named citizens", named)
     )
     match change:
         case Visitate():
-            active = ", active only" if change.only_active else ""
-            return f"visitate into group {change.group} on {change.day} ({who}{active})"
+            values = {"group": t.group(programme, change.group), "day": t.day(change.day), "who": who}
+            if change.only_active:
+                return t._("visitate into %(group)s on %(day)s (%(who)s, active only)", **values)
+            return t._("visitate into %(group)s on %(day)s (%(who)s)", **values)
         case AddActivity():
-            return f"add {change.activity.value} from {change.start} to {change.last} ({who})"
+            return t._(
+                "add %(activity)s from %(first)s to %(last)s (%(who)s)",
+                activity=t.code("activity", change.activity.value),
+                first=t.day(change.start),
+                last=t.day(change.last),
+                who=who,
+            )
         case EndActivity():
-            what = change.activity.value if change.activity else "counting activities"
-            return f"end {what} on {change.day} ({who})"
+            what = (
+                t.code("activity", change.activity.value) if change.activity else t._("counting activities")
+            )
+            return t._("end %(what)s on %(day)s (%(who)s)", what=what, day=t.day(change.day), who=who)
         case MoveGroup():
-            source = f"from group {change.from_group} " if change.from_group else ""
-            return f"move {source}to group {change.group} on {change.day} ({who})"
+            values = {"group": t.group(programme, change.group), "day": t.day(change.day), "who": who}
+            if change.from_group:
+                return t._(
+                    "move from %(source)s to %(group)s on %(day)s (%(who)s)",
+                    source=t.group(programme, change.from_group),
+                    **values,
+                )
+            return t._("move to %(group)s on %(day)s (%(who)s)", **values)
         case Exit():
-            return f"exit on {change.day} as {change.reason} ({who})"
+            return t._(
+                "exit on %(day)s as %(reason)s (%(who)s)",
+                day=t.day(change.day),
+                reason=t.code("exit", change.reason),
+                who=who,
+            )
 
 
-def changes(simulation: Simulation, *, full_cpr: bool = False) -> Sheet:
+def changes(simulation: Simulation, *, full_cpr: bool = False, t: Texts = ENGLISH) -> Sheet:
     rows = tuple(
         (
             step.ref.index,
             step.ref.line,
             step.ref.op,
-            describe(step.change),
+            describe(step.change, simulation.scenario.programme, t),
             len(step.citizens),
             ", ".join(cpr.shown(c, full=full_cpr) for c in step.citizens),
         )
         for step in simulation.steps
     )
     columns = (
-        Column("change", "int"),
-        Column("line", "int"),
-        Column("operation"),
-        Column("what"),
-        Column("citizens changed", "int"),
-        Column("citizens"),
+        Column(t._("change"), "int"),
+        Column(t._("line"), "int"),
+        Column(t._("operation")),
+        Column(t._("what")),
+        Column(t._("citizens changed"), "int"),
+        Column(t._("citizens")),
     )
-    return Sheet("Changes", columns, rows)
+    return Sheet(t._("Changes"), columns, rows)
 
 
-def assumptions(simulation: Simulation) -> Sheet:
+def assumptions(simulation: Simulation, t: Texts = ENGLISH) -> Sheet:
     scenario, base = simulation.scenario, simulation.base
     rows: list[tuple[str, Any]] = [
-        ("scenario file", simulation.source.name),
-        ("title", scenario.title or ""),
-        ("municipality", scenario.municipality),
-        ("programme", scenario.programme),
-        ("as of", simulation.as_of),
-        ("base", ", ".join(f"{k} {v}" for k, v in base.origin.items())),
-        ("rule pack", f"{simulation.pack.version} ({simulation.pack.content_hash})"),
-        ("grant (kr)", base.grant.amount),
-        ("project period", f"{base.grant.project_start} to {base.grant.project_end}"),
+        (t._("scenario file"), simulation.source.name),
+        (t._("title"), scenario.title or ""),
+        (t._("municipality"), t.municipality(scenario.municipality)),
+        (t._("programme"), t.programme(scenario.programme)),
+        (t._("as of"), simulation.as_of),
+        (t._("base"), ", ".join(f"{k} {v}" for k, v in base.origin.items())),
+        (t._("rule pack"), f"{simulation.pack.version} ({simulation.pack.content_hash})"),
+        (t._("grant (kr)"), base.grant.amount),
         (
-            "choosing citizens",
-            "count: N takes the first N members an operation applies to, in ascending citizen id order",
+            t._("project period"),
+            t._(
+                "%(first)s to %(last)s",
+                first=t.day(base.grant.project_start),
+                last=t.day(base.grant.project_end),
+            ),
+        ),
+        (
+            t._("choosing citizens"),
+            t._("count: N takes the first N members an operation applies to, in ascending citizen id order"),
         ),
     ]
     if simulation.projection is not None:
-        rows.append(("forecast", simulation.projection.assumption))
-    rows += [("outlook", line) for line in simulation.outlook()]
-    rows += [("warning", warning) for warning in simulation.warnings]
-    return Sheet("Assumptions", (Column("what"), Column("value")), tuple(rows))
+        rows.append((t._("forecast"), simulation.projection.assumption_in(t)))
+    rows += [(t._("outlook"), line) for line in simulation.outlook(t)]
+    rows += [(t._("warning"), warning) for warning in simulation.warnings]
+    return Sheet(t._("Assumptions"), (Column(t._("what")), Column(t._("value"))), tuple(rows))

@@ -1,5 +1,6 @@
 """`fsm simulate --xlsx FILE`: one sheet per table (openpyxl), with a header row, real date cells and
-numeric cells (amounts with a 0.00 format, shares as percentages), frozen headers, filters and
+numeric cells with the language's Excel number formats (amounts `#,##0.00 "kr."`, shares as
+percentages, dates `dd-mm-yyyy` in Danish; engine/faces/i18n/formats.py), frozen headers, filters and
 column widths that fit. LibreOffice opens it (tests/test_simulate_workbook.py checks)."""
 
 from collections.abc import Sequence
@@ -12,24 +13,25 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.simulate.tables import Kind, Sheet
 
-FORMATS: dict[Kind, str] = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "money": "#,##0.00", "share": "0.0%"}
 WIDEST = 80
 
 
-def number_format(kind: Kind, value: Any) -> str | None:
+def number_format(kind: Kind, value: Any, t: Texts = ENGLISH) -> str | None:
     """The cell's format: the column's, or for a text column holding a date or amount, that value's."""
-    if kind in FORMATS:
-        return FORMATS[kind]
+    formats = t.excel_formats
+    if kind in formats:
+        return formats[kind]
     if isinstance(value, date):
-        return FORMATS["date"]
+        return formats["date"]
     if isinstance(value, Decimal):
-        return FORMATS["money"]
+        return formats["money"]
     return None
 
 
-def workbook(sheets: Sequence[Sheet]) -> Workbook:
+def workbook(sheets: Sequence[Sheet], t: Texts = ENGLISH) -> Workbook:
     book = Workbook()
     book.remove(book.active)
     for sheet in sheets:
@@ -42,12 +44,12 @@ def workbook(sheets: Sequence[Sheet]) -> Workbook:
         widths = [len(column.title) for column in sheet.columns]
         for cells in page.iter_rows(min_row=2):
             for index, (target, column) in enumerate(zip(cells, sheet.columns, strict=True)):
-                form = number_format(column.kind, target.value)
+                form = number_format(column.kind, target.value, t)
                 if form:
                     target.number_format = form
                 if isinstance(target.value, str) and len(target.value) > WIDEST:
                     target.alignment = Alignment(wrap_text=True, vertical="top")
-                widths[index] = max(widths[index], min(WIDEST, len(_shown(target.value, form))))
+                widths[index] = max(widths[index], min(WIDEST, len(_shown(target.value, t))))
         for index, width in enumerate(widths, start=1):
             page.column_dimensions[get_column_letter(index)].width = width + 2
         page.freeze_panes = "A2"
@@ -56,17 +58,17 @@ def workbook(sheets: Sequence[Sheet]) -> Workbook:
     return book
 
 
-def _shown(value: Any, form: str | None) -> str:
+def _shown(value: Any, t: Texts) -> str:
     """About as wide as the cell shows (for the column width)."""
     if value is None:
         return ""
-    if form == FORMATS["money"]:
-        return f"{value:,.2f}"
+    if isinstance(value, Decimal):
+        return t.money(value)
     if isinstance(value, date):
-        return f"{value:%Y-%m-%d}"
+        return t.day(value)
     return str(value)
 
 
-def save(sheets: Sequence[Sheet], path: Path) -> None:
+def save(sheets: Sequence[Sheet], path: Path, t: Texts = ENGLISH) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook(sheets).save(path)
+    workbook(sheets, t).save(path)

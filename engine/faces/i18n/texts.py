@@ -1,0 +1,89 @@
+"""`Texts`: everything a face shows, in one language — its messages, numbers, dates and names."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from engine.faces.i18n import formats, vocabulary
+from engine.faces.i18n.catalogues import catalogue
+from engine.faces.i18n.formats import Share
+from engine.faces.i18n.languages import Language
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Messages are English in the code, marked `t._("...")` (extracted by pybabel), with named
+    placeholders: `t._("run %(run)s finished", run=3)`."""
+
+    language: Language
+
+    def _(self, message: str, **values: Any) -> str:
+        """The translation of `message`, with `values` put into its `%(name)s` placeholders."""
+        text = catalogue(self.language).gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        """The singular or plural (as the language counts), with `%(num)s` the count, formatted."""
+        text = catalogue(self.language).ngettext(singular, plural, n)
+        return text % {"num": self.integer(n), **values}
+
+    def money(self, amount: Decimal | int) -> str:
+        return formats.money(amount, self.language)
+
+    def percent(self, share: Share, places: int = 1) -> str:
+        return formats.percent(share, self.language, places)
+
+    def integer(self, number: int) -> str:
+        return formats.integer(number, self.language)
+
+    def decimal(self, number: Decimal | int) -> str:
+        return formats.decimal(number, self.language)
+
+    def date(self, day: datetime.date) -> str:
+        """A date in prose: `2. marts 2018`."""
+        return formats.prose_date(day, self.language)
+
+    def day(self, day: datetime.date) -> str:
+        """A date in a table: `02-03-2018`."""
+        return formats.table_date(day, self.language)
+
+    def month(self, day: datetime.date | str, *, short: bool = False) -> str:
+        """A month (a date in it, or `YYYY-MM`): `marts 2018`."""
+        first = datetime.date.fromisoformat(f"{day}-01") if isinstance(day, str) else day
+        return formats.month(first, self.language, short=short)
+
+    def yes(self, flag: bool) -> str:
+        return self._("yes") if flag else self._("no")
+
+    def code(self, kind: str, value: str) -> str:
+        """The name of a code of `kind` (support, exit, match, programme, activity, marking):
+        `kontanthjaelp` is "kontanthjælp"."""
+        return self._(vocabulary.code(kind, value))
+
+    def group(self, programme: str, key: str | None) -> str:
+        """A visitation group's name: `1` of FSM1 is "Gruppe 1 – indsatsgruppen"; None is "Mangler visitation"."""
+        return self._(vocabulary.group(programme, key))
+
+    def municipality(self, code: str) -> str:
+        """`Aalborg (851)`."""
+        return vocabulary.municipality(code)
+
+    def programme(self, programme: str) -> str:
+        """`Flere skal med 1` (the programme's code when it has no name)."""
+        return self._(vocabulary.PROGRAMMES.get(programme, programme))
+
+    @property
+    def excel_formats(self) -> dict[str, str]:
+        """Excel number format codes by kind: money, share, int, date, month."""
+        return formats.EXCEL[self.language]
+
+
+@cache
+def texts(language: Language | str) -> Texts:
+    """The texts of a language (`da`, `en`)."""
+    return Texts(Language(language))
+
+
+ENGLISH = texts(Language.en)
