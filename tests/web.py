@@ -1,7 +1,16 @@
 """What the web UI's tests share: a test client that sends this site's Origin, logging in through the
 form (with its CSRF token), settings that leave rate limits out of tests that are not about them."""
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
@@ -45,3 +54,41 @@ def logged_in(engine: Engine, name: str, settings: Settings = RELAXED) -> TestCl
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def served(database: Path, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`fsm serve` in a process of its own on an SQLite database (FSM_* settings as keyword
+    arguments); its base URL and process."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", **{f"FSM_{k.upper()}": v for k, v in settings.items()}}
+    log = (database.parent / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "fsm"), "serve", "--port", str(port)],
+        env=env,
+        cwd=database.parent,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/login", timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, (database.parent / "serve.log").read_text()
+                assert time.monotonic() < deadline, "fsm serve did not answer within 30 s"
+                time.sleep(0.1)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
