@@ -197,11 +197,7 @@ def tokens_create(
     except UsersError as error:
         raise fail(str(error)) from None
     typer.echo(secret)
-    console.print(
-        f"token {name} ({role}) lives {expires}: it is shown this once; send it as `Authorization: Bearer …`",
-        highlight=False,
-        stderr=True,
-    )
+    typer.echo(f"token {name} ({role}) lives {expires}: it is shown this once; send it as `Authorization: Bearer …`", err=True)
 
 
 @tokens_app.command("list")
