@@ -94,7 +94,13 @@ def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 # Stored runs and users for the web UI's tests (API, pages, schema, browser): built once per database.
 
 FIRST_DAY, SECOND_DAY = date(2018, 3, 2), date(2019, 8, 31)
-WEB_USERS = {"alice": "auditor", "carol": "auditor_cpr", "lars": "locked", "petra": "privacy", "otto": "auditor"}
+WEB_USERS = {
+    "alice": "auditor",
+    "carol": "auditor_cpr",
+    "lars": "locked",
+    "petra": "privacy",
+    "otto": "auditor",
+}
 """alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission;
 petra: privacy (the access log only); otto: an auditor of municipality 101 only."""
 PASSWORDS = {

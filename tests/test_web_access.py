@@ -88,7 +88,10 @@ def test_logging_in_gives_a_session_that_reaches_pages_and_api_and_logging_out_e
     right = login(client, "alice", next="/runs/2")
     assert (right.status_code, right.headers["location"]) == (303, "/runs/2")
     cookie = right.cookies["fsm_session"]
-    assert "httponly" in right.headers["set-cookie"].lower() and "samesite=strict" in right.headers["set-cookie"].lower()
+    assert (
+        "httponly" in right.headers["set-cookie"].lower()
+        and "samesite=strict" in right.headers["set-cookie"].lower()
+    )
     assert client.get("/runs/2").status_code == 200
     assert client.get("/api/me").json() == {
         "name": "alice",
@@ -120,7 +123,9 @@ def test_a_role_without_read_gets_403_everywhere(client, web_runs):
     auth = bearer(web_runs.tokens["lars"])
     for url in [u for u in API if u not in ("/api/me", "/openapi.json")]:
         assert client.get(url, headers=auth).status_code == 403, url
-    assert client.get("/api/runs", headers=auth).json() == {"detail": "forbidden: the role locked may not read"}
+    assert client.get("/api/runs", headers=auth).json() == {
+        "detail": "forbidden: the role locked may not read"
+    }
     assert client.get("/api/me", headers=auth).json()["permissions"] == []
     with logged_in(web_runs.engine, "lars") as lars:
         for url in PAGES:
@@ -132,7 +137,9 @@ def test_a_user_of_some_municipalities_sees_nothing_of_others(client, web_runs):
     assert client.get("/api/runs/2", headers=auth).json()["municipalities"] == []
     for url in ("/api/runs/2/municipalities/851", "/api/runs/2/municipalities/851/members"):
         assert client.get(url, headers=auth).status_code == 403
-    ref = client.get("/api/runs/2/municipalities/851/members", headers=bearer(web_runs.tokens["alice"])).json()
+    ref = client.get(
+        "/api/runs/2/municipalities/851/members", headers=bearer(web_runs.tokens["alice"])
+    ).json()
     assert client.get(f"/api/runs/2/citizens/{ref['members'][0]['ref']}", headers=auth).status_code == 404
     export = client.get("/api/runs/2/export", headers=auth)
     assert export.status_code == 200 and export.text == ""
@@ -184,11 +191,18 @@ def test_every_citizen_shown_is_logged_with_who_when_what_from_where_and_full_or
     full = rows[0].citizen_id
     assert full is not None and full[:6] + "-xxxx" == member["citizen"] and not rows[0].full_cpr
     assert ("token:alice-script", "citizen api") in actions
-    assert actions.count(("token:alice-script", "municipality api")) == len(blockers["blocked_by"]["citizens"]) == 10
+    assert (
+        actions.count(("token:alice-script", "municipality api"))
+        == len(blockers["blocked_by"]["citizens"])
+        == 10
+    )
     page = next(r for r in rows if r.action == "citizen page")
     assert (page.user, page.citizen_id, page.full_cpr, page.client) == ("carol", full, True, "testclient")
     exports = [(r.action, r.full_cpr, r.citizen_id, r.detail) for r in rows if r.action.startswith("export")]
-    assert exports == [("export jsonl", True, None, "municipalities: all"), ("export csv", False, None, "municipalities: all")]
+    assert exports == [
+        ("export jsonl", True, None, "municipalities: all"),
+        ("export csv", False, None, "municipalities: all"),
+    ]
     assert all(before <= r.at.replace(tzinfo=r.at.tzinfo or UTC) <= datetime.now(UTC) for r in rows)
     uses = [r for r in new_rows(web_runs, start) if r.action == "token"]
     assert uses and {r.detail.split()[0] for r in uses} == {"GET"} and uses[0].user == "token:alice-script"
@@ -196,7 +210,9 @@ def test_every_citizen_shown_is_logged_with_who_when_what_from_where_and_full_or
 
 def test_the_privacy_role_reads_everything_shown_of_a_citizen_including_exports(client, web_runs):
     alice = bearer(web_runs.tokens["alice"])
-    member = client.get("/api/runs/2/municipalities/851/members?per_page=1", headers=alice).json()["members"][0]
+    member = client.get("/api/runs/2/municipalities/851/members?per_page=1", headers=alice).json()["members"][
+        0
+    ]
     assert client.get(f"/api/runs/2/citizens/{member['ref']}", headers=alice).status_code == 200
     assert client.get("/api/runs/2/export", headers=alice).status_code == 200
     with logged_in(web_runs.engine, "carol") as carol:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.runs import results
@@ -63,14 +63,19 @@ def test_a_run_has_a_summary_line_per_municipality_naming_no_citizen(client):
     )
     rates = {r["rate"]: r for r in status["rates"]}
     assert [rates[n]["amount"] for n in (1, 2, 3)] == ["3524700.00", "4699600.00", "3524700.00"]
-    assert rates[2]["triggered"] is False and rates[2]["blocked_by"] == {"day": "2019-08-31", "not_visitated": 10}
+    assert rates[2]["triggered"] is False and rates[2]["blocked_by"] == {
+        "day": "2019-08-31",
+        "not_visitated": 10,
+    }
     assert get(client, "/api/runs/2", user="otto").json()["municipalities"] == []
 
 
 def test_a_municipality_names_who_blocks_rate_2_masked_for_an_auditor_in_full_for_auditor_cpr(client):
     masked = get(client, "/api/runs/2/municipalities/851").json()["status"]["rates"][1]["blocked_by"]
     assert len(masked["citizens"]) == 10 and all(is_masked(c) for c in masked["citizens"])
-    full = get(client, "/api/runs/2/municipalities/851", user="carol").json()["status"]["rates"][1]["blocked_by"]
+    full = get(client, "/api/runs/2/municipalities/851", user="carol").json()["status"]["rates"][1][
+        "blocked_by"
+    ]
     assert not any(c.endswith("xxxx") for c in full["citizens"])
     assert [c[:6] for c in full["citizens"]] == [c[:6] for c in masked["citizens"]]
     assert get(client, "/api/runs/2/municipalities/851", user="otto", status=403).json() == {
@@ -146,9 +151,13 @@ def test_a_citizen_is_found_by_cpr_number_in_the_request_body_in_any_spelling(cl
         response = post(client, "/api/runs/2/citizens/search", {"citizen_id": spelling}, user="carol")
         assert response.status_code == 200
         found = response.json()
-        assert (found["query"], [m["citizen"] for m in found["matches"]]) == (member["citizen"], [member["citizen"]])
-        assert get(client, f"/api/runs/2/citizens/{found['matches'][0]['ref']}", user="carol").json()["citizen"] == (
-            member["citizen"]
+        assert (found["query"], [m["citizen"] for m in found["matches"]]) == (
+            member["citizen"],
+            [member["citizen"]],
+        )
+        assert (
+            get(client, f"/api/runs/2/citizens/{found['matches'][0]['ref']}", user="carol").json()["citizen"]
+            == (member["citizen"])
         )
     missing = post(client, "/api/runs/2/citizens/search", {"citizen_id": "0101011234"}, user="carol")
     assert missing.status_code == 200 and missing.json()["matches"] == []
@@ -250,7 +259,13 @@ def test_bad_input_gets_a_clear_4xx_never_a_500(client, url, status):
 
 
 def test_a_bad_search_body_gets_422_that_never_echoes_what_was_sent(client):
-    for body in ({}, {"citizen_id": ""}, {"citizen_id": "a b"}, {"citizen_id": "x" * 65}, {"citizen_id": "010203-1234 "}):
+    for body in (
+        {},
+        {"citizen_id": ""},
+        {"citizen_id": "a b"},
+        {"citizen_id": "x" * 65},
+        {"citizen_id": "010203-1234 "},
+    ):
         response = post(client, "/api/runs/2/citizens/search", body)
         assert response.status_code == 422, body
         assert "1234" not in response.text and "xxxxxxxx" not in response.text

@@ -60,7 +60,9 @@ def test_enumerating_a_members_cpr_number_meets_429_within_30_tries_and_learns_n
     assert len(answers) == 1  # every number of that birth date answered alike: no oracle
     with Session(web_runs.engine) as session:
         logged = session.scalars(
-            select(AccessLog).where(AccessLog.user == f"token:{name}", AccessLog.action.in_(["search", "search refused"]))
+            select(AccessLog).where(
+                AccessLog.user == f"token:{name}", AccessLog.action.in_(["search", "search refused"])
+            )
         ).all()
     assert len(logged) == refused[0]
     assert {r.detail for r in logged if r.action == "search"} <= {"hit", "miss"}
@@ -185,7 +187,11 @@ def test_a_login_form_posted_from_another_site_is_refused(accounts: Engine):
     with client(accounts) as browser:
         token = csrf_of(browser.get("/login").text)
         form = {"username": "alice", "password": PASSWORDS["alice"], "csrf": token}
-        for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {"Origin": "http://testserver.evil"}):
+        for headers in (
+            {"Origin": "https://evil.example"},
+            {"Origin": "null"},
+            {"Origin": "http://testserver.evil"},
+        ):
             refused = browser.post("/login", data=form, headers=headers, follow_redirects=False)
             assert refused.status_code == 403 and "fsm_session" not in refused.cookies
         no_token = browser.post("/login", data={**form, "csrf": ""}, follow_redirects=False)
@@ -201,7 +207,10 @@ def test_a_post_without_origin_from_a_browser_session_is_refused(accounts: Engin
         token = csrf_of(alice.get("/account").text)
         del alice.headers["origin"]
         assert alice.post("/logout", data={"csrf": token}).status_code == 403
-        assert alice.post("/logout", data={"csrf": token}, headers={"Referer": f"{ORIGIN}/runs/2"}).status_code == 200
+        assert (
+            alice.post("/logout", data={"csrf": token}, headers={"Referer": f"{ORIGIN}/runs/2"}).status_code
+            == 200
+        )
 
 
 @pytest.mark.parametrize(
@@ -222,7 +231,9 @@ def test_weak_passwords_are_refused(accounts: Engine, password: str, says: str):
 def test_a_users_change_takes_effect_at_once_without_a_restart(cli_env: Engine):
     add_web_users(cli_env)
     with client(cli_env) as browser:
-        changed = CliRunner().invoke(app, ["users", "add", "alice", "--role", "auditor_cpr"], input="Granite-Harbour-88\n")
+        changed = CliRunner().invoke(
+            app, ["users", "add", "alice", "--role", "auditor_cpr"], input="Granite-Harbour-88\n"
+        )
         assert changed.exit_code == 0, changed.output
         assert "updated user alice (auditor_cpr)" in changed.output
         assert login(browser, "alice").status_code == 401

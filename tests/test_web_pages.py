@@ -48,7 +48,9 @@ def test_the_run_page_is_a_summary_line_per_municipality_linking_to_its_page(ali
     assert "10 not visitated on 2019-08-31" in page and "851 Aalborg" in page
     assert 'href="/runs/2/municipalities/851"' in page
     assert re.search(r"\b\d{6}-(xxxx|\d{4})\b", page) is None  # no citizen on the summary
-    assert "<svg" not in page and 'href="/api/runs/2/export?format=csv"' in page and "show_cpr=true" not in page
+    assert (
+        "<svg" not in page and 'href="/api/runs/2/export?format=csv"' in page and "show_cpr=true" not in page
+    )
 
 
 def test_the_municipality_page_shows_rates_what_blocks_them_and_the_share_chart_against_40_percent(alice):
@@ -108,7 +110,9 @@ def test_finding_a_citizen_by_cpr_number_posts_it_and_redirects_to_the_reference
     form = {"citizen_id": number, "csrf": csrf_of(page)}
     response = carol.post("/runs/2/citizens", data=form, follow_redirects=False)
     assert response.status_code == 303 and re.fullmatch(r"/runs/2/citizens/\d+", response.headers["location"])
-    missing = carol.post("/runs/2/citizens", data={**form, "citizen_id": "010101-1234"}, follow_redirects=False)
+    missing = carol.post(
+        "/runs/2/citizens", data={**form, "citizen_id": "010101-1234"}, follow_redirects=False
+    )
     assert missing.status_code == 200 and "No citizen of run 2 is shown as 010101-1234" in missing.text
     assert "<title>Run 2 · search" in missing.text
     forged = carol.post("/runs/2/citizens", data={**form, "csrf": "forged"}, follow_redirects=False)
@@ -137,7 +141,9 @@ def test_bad_input_on_a_page_gets_an_error_page_never_a_500(alice, url, status, 
     assert says in html(alice, url, status=status)
 
 
-def test_the_chart_line_is_the_rate3_share_the_run_stored(engine: Engine, aalborg_delivery: Path, tmp_path: Path):
+def test_the_chart_line_is_the_rate3_share_the_run_stored(
+    engine: Engine, aalborg_delivery: Path, tmp_path: Path
+):
     store_aalborg_runs(engine, aalborg_delivery, tmp_path)
     add_web_users(engine)
     with Session(engine) as session, session.begin():

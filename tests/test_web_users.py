@@ -25,7 +25,10 @@ def fsm(*args: str, input: str | None = None, code: int = 0):
 
 
 def test_users_are_added_listed_and_removed_with_their_sessions(cli_env: Engine):
-    assert "added user alice (auditor)" in fsm("users", "add", "alice", "--role", "auditor", input="Harbour-Tulip-73\n").output
+    assert (
+        "added user alice (auditor)"
+        in fsm("users", "add", "alice", "--role", "auditor", input="Harbour-Tulip-73\n").output
+    )
     fsm("users", "add", "otto", "--role", "auditor", "-m", "851", "-m", "101", input="Orchard-Amber-44\n")
     with client(cli_env) as browser:
         from tests.web import login
@@ -96,21 +99,42 @@ def test_a_token_is_printed_once_kept_hashed_listed_and_revoked(cli_env: Engine)
         assert "revoked token nightly" in fsm("tokens", "revoke", "nightly").output
         assert script.get("/api/me", headers=bearer(token)).status_code == 401
     assert "revoked" in fsm("tokens", "list").output
-    assert "there is a token 'x' already" in (
-        fsm("tokens", "create", "x", "--role", "auditor") and fsm("tokens", "create", "x", "--role", "auditor", code=2)
-    ).stderr
-    assert "give days or hours" in fsm("tokens", "create", "y", "--role", "auditor", "--expires", "soon", code=2).stderr
+    assert (
+        "there is a token 'x' already"
+        in (
+            fsm("tokens", "create", "x", "--role", "auditor")
+            and fsm("tokens", "create", "x", "--role", "auditor", code=2)
+        ).stderr
+    )
+    assert (
+        "give days or hours"
+        in fsm("tokens", "create", "y", "--role", "auditor", "--expires", "soon", code=2).stderr
+    )
 
 
-def test_the_access_log_of_a_citizen_is_read_from_the_command_line_and_as_csv(cli_env: Engine, tmp_path: Path):
+def test_the_access_log_of_a_citizen_is_read_from_the_command_line_and_as_csv(
+    cli_env: Engine, tmp_path: Path
+):
     with Session(cli_env) as session:
-        access_log.record(session, "alice", "citizen page", 2, ["010203-1234"], full_cpr=False, client="10.0.0.9")
-        access_log.record(session, "bob", "citizen page", 2, ["050607-1234"], full_cpr=True, client="10.0.0.8")
+        access_log.record(
+            session, "alice", "citizen page", 2, ["010203-1234"], full_cpr=False, client="10.0.0.9"
+        )
+        access_log.record(
+            session, "bob", "citizen page", 2, ["050607-1234"], full_cpr=True, client="10.0.0.8"
+        )
     shown = fsm("access-log", "--citizen", "0102031234").output
-    assert "2 entries" in shown and "cli:" in shown and "alice" in shown and "10.0.0.9" in shown and "bob" not in shown
+    assert (
+        "2 entries" in shown
+        and "cli:" in shown
+        and "alice" in shown
+        and "10.0.0.9" in shown
+        and "bob" not in shown
+    )
     fsm("access-log", "--citizen", "010203-1234", "--since", "2020-01-01", "--csv", str(tmp_path / "a.csv"))
     lines = (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "at,user,action,run_id,full_cpr,client,detail" and len(lines) == 4  # and the two look-ups
+    assert (
+        lines[0] == "at,user,action,run_id,full_cpr,client,detail" and len(lines) == 4
+    )  # and the two look-ups
     assert "access log" in lines[2] and "cli:" in lines[2]
 
 
@@ -121,7 +145,9 @@ def test_retention_deletes_older_rows_and_logs_the_deletion(engine: Engine):
 
     with Session(engine) as session:
         with freeze_time(datetime.now(UTC) - timedelta(days=800)):
-            access_log.record(session, "alice", "citizen page", 1, ["010203-1234"], full_cpr=False, client="x")
+            access_log.record(
+                session, "alice", "citizen page", 1, ["010203-1234"], full_cpr=False, client="x"
+            )
         access_log.record(session, "alice", "citizen page", 1, ["010203-1234"], full_cpr=False, client="x")
         assert access_log.prune(session, 730) == 1
         entries = list(access_log.for_citizen(session, "010203-1234"))

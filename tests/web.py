@@ -67,7 +67,11 @@ def served(database: Path, **settings: str) -> Iterator[tuple[str, subprocess.Po
     """`fsm serve` in a process of its own on an SQLite database (FSM_* settings as keyword
     arguments); its base URL and process."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", **{f"FSM_{k.upper()}": v for k, v in settings.items()}}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        **{f"FSM_{k.upper()}": v for k, v in settings.items()},
+    }
     log = (database.parent / "serve.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "fsm"), "serve", "--port", str(port)],

@@ -52,7 +52,12 @@ def start_session(session: Session, user: str, client: str | None) -> Started:
     secret, csrf, moment = secrets.token_urlsafe(32), secrets.token_urlsafe(32), now()
     session.add(
         WebSession(
-            token_hash=digest(secret), user=user, csrf=csrf, created_at=moment, last_seen_at=moment, client=client
+            token_hash=digest(secret),
+            user=user,
+            csrf=csrf,
+            created_at=moment,
+            last_seen_at=moment,
+            client=client,
         )
     )
     return Started(secret, csrf)
@@ -64,9 +69,9 @@ def session_user(
     """The user of a live session, and the session; None for an unknown, ended or expired one
     (an expired one is ended). A request keeps the session alive."""
     found = session.execute(
-        select(WebSession, WebUser).join(WebUser, WebUser.name == WebSession.user).where(
-            WebSession.token_hash == digest(secret)
-        )
+        select(WebSession, WebUser)
+        .join(WebUser, WebUser.name == WebSession.user)
+        .where(WebSession.token_hash == digest(secret))
     ).first()
     if found is None:
         return None
@@ -96,7 +101,11 @@ def parse_duration(text: str) -> timedelta:
 
 
 def create_token(
-    session: Session, name: str, role: str, lifetime: timedelta, municipalities: list[str] | tuple[str, ...] = ()
+    session: Session,
+    name: str,
+    role: str,
+    lifetime: timedelta,
+    municipalities: list[str] | tuple[str, ...] = (),
 ) -> str:
     """A new token for scripts; the secret is returned once and only its SHA-256 is kept."""
     if not NAME.match(name):

@@ -88,7 +88,13 @@ def roles(session: Session) -> dict[str, frozenset[str]]:
 
 
 def principal(
-    session: Session, name: str, role: str, municipalities: list[str] | None, *, token: bool, client: str | None
+    session: Session,
+    name: str,
+    role: str,
+    municipalities: list[str] | None,
+    *,
+    token: bool,
+    client: str | None,
 ) -> User:
     """The User of a stored user or token (a role that no longer exists gives no permission)."""
     return User(

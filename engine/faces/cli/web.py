@@ -28,7 +28,9 @@ tokens_app = command_group(
 )
 Municipalities = Annotated[
     list[str] | None,
-    typer.Option("--municipality", "-m", help="Only this municipality (repeat for several; default: every one)"),
+    typer.Option(
+        "--municipality", "-m", help="Only this municipality (repeat for several; default: every one)"
+    ),
 ]
 
 
@@ -141,7 +143,9 @@ def users_role(
             new = users.define_role(session, name, permission or [])
     except UsersError as error:
         raise fail(str(error)) from None
-    console.print(f"{'defined' if new else 'changed'} role {name}: {', '.join(sorted(permission or [])) or 'no permission'}")
+    console.print(
+        f"{'defined' if new else 'changed'} role {name}: {', '.join(sorted(permission or [])) or 'no permission'}"
+    )
 
 
 @users_app.command("roles")
@@ -160,7 +164,9 @@ def users_roles() -> None:
 
 @users_app.command("import")
 def users_import(
-    path: Annotated[Path, typer.Argument(help="A users file of earlier versions (FSM_USERS, fsm-users.toml)")],
+    path: Annotated[
+        Path, typer.Argument(help="A users file of earlier versions (FSM_USERS, fsm-users.toml)")
+    ],
 ) -> None:
     """Bring the users (with their password hashes) and roles of a former TOML users file into the
     database; users already there are left as they are. The file is read no more afterwards.
@@ -197,7 +203,10 @@ def tokens_create(
     except UsersError as error:
         raise fail(str(error)) from None
     typer.echo(secret)
-    typer.echo(f"token {name} ({role}) lives {expires}: it is shown this once; send it as `Authorization: Bearer …`", err=True)
+    typer.echo(
+        f"token {name} ({role}) lives {expires}: it is shown this once; send it as `Authorization: Bearer …`",
+        err=True,
+    )
 
 
 @tokens_app.command("list")
@@ -253,7 +262,9 @@ def access_log_command(
         who = f"cli:{getpass.getuser()}"
         detail = f"since {since or 'ever'}"
         normal = cpr.normalise(citizen.strip())
-        access_log.record(session, who, "access log", None, [normal], full_cpr=True, client="cli", detail=detail)
+        access_log.record(
+            session, who, "access log", None, [normal], full_cpr=True, client="cli", detail=detail
+        )
         entries = list(access_log.for_citizen(session, normal, since))
     if csv_file is not None:
         with csv_file.open("w", encoding="utf-8", newline="") as handle:
@@ -263,6 +274,8 @@ def access_log_command(
     table = Table("when (UTC)", "who", "what", "run", "full CPR", "from", "detail")
     for e in entries:
         full = "" if e.full_cpr is None else ("yes" if e.full_cpr else "no")
-        table.add_row(_when(e.at), e.user, e.action, str(e.run_id or ""), full, e.client or "", e.detail or "")
+        table.add_row(
+            _when(e.at), e.user, e.action, str(e.run_id or ""), full, e.client or "", e.detail or ""
+        )
     console.print(f"{len(entries)} entries")
     console.print(table)

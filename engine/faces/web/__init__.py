@@ -65,7 +65,9 @@ def _is_api(request: Request) -> bool:
 def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    response = page(request, "error.html", {"status": status, "detail": detail}, user=None, status_code=status)
+    response = page(
+        request, "error.html", {"status": status, "detail": detail}, user=None, status_code=status
+    )
     response.headers.update(headers or {})
     return response
 

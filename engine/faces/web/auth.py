@@ -49,7 +49,9 @@ def client_of(request: Request) -> str:
 
 
 def current_user(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], session: Db
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: Db,
 ) -> User:
     """The user of a Bearer token (its use logged), else of the session cookie; Unauthorised otherwise."""
     client = client_of(request)
@@ -86,7 +88,9 @@ def requires(permission: str) -> Callable[[User], User]:
 
     def permitted(user: CurrentUser) -> User:
         if not user.may(permission):
-            raise HTTPException(403, f"forbidden: the role {user.role} may not {permission.replace('_', ' ')}")
+            raise HTTPException(
+                403, f"forbidden: the role {user.role} may not {permission.replace('_', ' ')}"
+            )
         return user
 
     return permitted
@@ -100,7 +104,9 @@ PrivacyOfficer = Annotated[User, Depends(requires("access_log"))]
 def origin_of(request: Request) -> str:
     """This site's origin as browsers see it."""
     configured = settings_of(request).public_origin
-    return configured.rstrip("/") if configured else f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return (
+        configured.rstrip("/") if configured else f"{request.url.scheme}://{request.headers.get('host', '')}"
+    )
 
 
 def same_origin(request: Request) -> None:
@@ -111,7 +117,11 @@ def same_origin(request: Request) -> None:
     sent = request.headers.get("origin")
     if sent is None and (referer := request.headers.get("referer")):
         sent = "/".join(referer.split("/", 3)[:3])
-    if sent is None and request.headers.get("authorization", "").lower().startswith("bearer ") and not request.cookies:
+    if (
+        sent is None
+        and request.headers.get("authorization", "").lower().startswith("bearer ")
+        and not request.cookies
+    ):
         return
     if sent is None or not hmac.compare_digest(sent.rstrip("/"), origin_of(request)):
         raise CrossSite()
@@ -122,4 +132,3 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     expected = getattr(request.state, "csrf", None) or request.cookies.get(cookie(request, LOGIN_COOKIE))
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
         raise CrossSite()
-

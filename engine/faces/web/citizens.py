@@ -63,14 +63,19 @@ def citizen_detail(
     return citizen, decisions, document
 
 
-def timeline_svg(session: Session, run: Run, citizen: str, shown: str, decisions: list[Decision]) -> str | None:
+def timeline_svg(
+    session: Session, run: Run, citizen: str, shown: str, decisions: list[Decision]
+) -> str | None:
     """The citizen's timeline as the run knew it, with the decisions' days marked."""
     timeline = results.citizen_timeline(session, citizen, run.delivery_id)
     if timeline is None:
         return None
     marks: dict[str, date] = {}
     windows = {
-        str(e.facts["window_first_day"]) for d in decisions for e in d.trace if e.facts.get("window_first_day")
+        str(e.facts["window_first_day"])
+        for d in decisions
+        for e in d.trace
+        if e.facts.get("window_first_day")
     }
     if windows:
         marks["lookback from"] = date.fromisoformat(min(windows))
@@ -113,7 +118,9 @@ def matching(session: Session, run: Run, searched: str, user: User) -> dict[str,
     )
     if user.municipalities is not None:
         query = query.where(StoredDecision.municipality.in_(sorted(user.municipalities)))
-    return {citizen: ref for citizen, ref in session.execute(query) if citizen == searched or cpr.is_cpr(citizen)}
+    return {
+        citizen: ref for citizen, ref in session.execute(query) if citizen == searched or cpr.is_cpr(citizen)
+    }
 
 
 def search(request: Request, session: Session, run: Run, citizen_id: str, user: User) -> Found:

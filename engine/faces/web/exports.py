@@ -21,7 +21,11 @@ CHUNK = 1 << 16
 
 
 def _chunks(
-    request: Request, run_id: int, fmt: export.ExportFormat, full_cpr: bool, municipalities: frozenset[str] | None
+    request: Request,
+    run_id: int,
+    fmt: export.ExportFormat,
+    full_cpr: bool,
+    municipalities: frozenset[str] | None,
 ) -> Iterator[bytes]:
     """The export in pieces of about 64 KiB, read in a session of its own (the response is streamed
     after the route has returned)."""
@@ -62,7 +66,9 @@ def export_api(
     if show_cpr and not user.may("full_cpr"):
         raise HTTPException(403, f"forbidden: the role {user.role} may not see full CPR numbers")
     scope = "all" if user.municipalities is None else ",".join(sorted(user.municipalities))
-    log_access(session, user, f"export {format}", run, None, full_cpr=show_cpr, detail=f"municipalities: {scope}")
+    log_access(
+        session, user, f"export {format}", run, None, full_cpr=show_cpr, detail=f"municipalities: {scope}"
+    )
     return StreamingResponse(
         _chunks(request, run.id, format, show_cpr, user.municipalities),
         media_type=export.MEDIA_TYPES[format],

@@ -107,7 +107,9 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
 
 
-def login_page(request: Request, next: str, *, error: str | None = None, status: int = 200, wait: int = 0) -> Response:
+def login_page(
+    request: Request, next: str, *, error: str | None = None, status: int = 200, wait: int = 0
+) -> Response:
     """The login form with a fresh CSRF token, kept in a cookie of its own."""
     token = secrets.token_urlsafe(32)
     context = {"next": safe_next(next), "error": error, "wait": wait, "csrf": token}

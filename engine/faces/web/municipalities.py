@@ -89,5 +89,7 @@ def municipality_api(
         "run_id": run.id,
         "status": render.masked_status(status, full_cpr=user.may("full_cpr")),
         "rate_parameters": row.rate_parameters,
-        "rate_decisions": [masked_decision(d, user) for d in results.rate_decisions(session, run, municipality)],
+        "rate_decisions": [
+            masked_decision(d, user) for d in results.rate_decisions(session, run, municipality)
+        ],
     }

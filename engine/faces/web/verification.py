@@ -100,7 +100,9 @@ def shown(session: Session, job: VerificationJob, user: User, action: str, limit
         "more": {},
     }
     if job.result is not None:
-        first = [d for d in job.result.get("first", []) if not d["municipality"] or user.sees(d["municipality"])]
+        first = [
+            d for d in job.result.get("first", []) if not d["municipality"] or user.sees(d["municipality"])
+        ]
         first = first[:limit]
         log_access(session, user, action, job.run_id, [d["subject"] for d in first if d["subject"]])
         document.update({k: job.result.get(k) for k in ("identical", "decisions", "differences")})
