@@ -10,14 +10,16 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from engine.faces.users import Users, add_user, load_users
+from engine.faces.sessions import create_token
+from engine.faces.users import add_user, define_role
 from engine.input.importing import import_folder
 from engine.runs.run import nightly_run
 from engine.synthetic import aalborg, write_delivery
@@ -92,8 +94,34 @@ def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 # Stored runs and users for the web UI's tests (API, pages, schema, browser): built once per database.
 
 FIRST_DAY, SECOND_DAY = date(2018, 3, 2), date(2019, 8, 31)
-PASSWORDS = {"alice": "alice-pw-1", "carol": "carol-pw-2", "lars": "lars-pw-3"}
-"""alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission."""
+WEB_USERS = {
+    "alice": "auditor",
+    "carol": "auditor_cpr",
+    "lars": "locked",
+    "petra": "privacy",
+    "otto": "auditor",
+}
+"""alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission;
+petra: privacy (the access log only); otto: an auditor of municipality 101 only."""
+PASSWORDS = {
+    "alice": "Tulip-Harbour-73",
+    "carol": "Quiet-Meadow-58",
+    "lars": "Copper-Lantern-91",
+    "petra": "Silver-Fjord-26",
+    "otto": "Amber-Orchard-44",
+}
+
+
+def add_web_users(engine: Engine) -> dict[str, str]:
+    """The web users (WEB_USERS) in the database, and a token for each; the tokens by user."""
+    tokens = {}
+    with Session(engine) as session, session.begin():
+        define_role(session, "locked", [])
+        for name, role in WEB_USERS.items():
+            scope = ["101"] if name == "otto" else []
+            add_user(session, name, role, PASSWORDS[name], scope)
+            tokens[name] = create_token(session, f"{name}-script", role, timedelta(days=1), scope)
+    return tokens
 
 
 @pytest.fixture
@@ -148,17 +176,14 @@ def stored_runs(
         yield store_aalborg_runs(db, aalborg_delivery, directory / "report")
 
 
-@pytest.fixture(scope="session")
-def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A users file written by `add_user`, with a role of its own (`locked`: no permission)."""
-    path = tmp_path_factory.mktemp("users") / "fsm-users.toml"
-    add_user(path, "alice", "auditor", PASSWORDS["alice"])
-    add_user(path, "carol", "auditor_cpr", PASSWORDS["carol"])
-    path.write_text(path.read_text(encoding="utf-8") + "\n[roles]\nlocked = []\n", encoding="utf-8")
-    add_user(path, "lars", "locked", PASSWORDS["lars"])
-    return path
+@dataclass(frozen=True)
+class WebRuns:
+    engine: Engine
+    tokens: dict[str, str]
+    """A token per web user (`Authorization: Bearer …`), with the user's role and municipalities."""
 
 
 @pytest.fixture(scope="session")
-def users(users_file: Path) -> Users:
-    return load_users(users_file)
+def web_runs(stored_runs: Engine) -> WebRuns:
+    """The Aalborg runs with the web users and their tokens."""
+    return WebRuns(stored_runs, add_web_users(stored_runs))

@@ -8,26 +8,33 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.faces.users import Users
-from engine.faces.web import create_app
 from engine.runs import results
 from models.runs import StoredDecision
-from tests.conftest import PASSWORDS
+from tests.conftest import WebRuns
+from tests.web import bearer
+from tests.web import client as web_client
+
+TOKENS: dict[str, str] = {}
 
 
 @pytest.fixture
-def client(stored_runs: Engine, users: Users) -> Iterator[TestClient]:
-    with TestClient(create_app(stored_runs, users)) as client:
+def client(web_runs: WebRuns) -> Iterator[TestClient]:
+    TOKENS.update(web_runs.tokens)
+    with web_client(web_runs.engine) as client:
         yield client
 
 
 def get(client: TestClient, url: str, user: str = "alice", status: int = 200):
-    response = client.get(url, auth=(user, PASSWORDS[user]))
+    response = client.get(url, headers=bearer(TOKENS[user]))
     assert response.status_code == status, response.text
     return response
+
+
+def post(client: TestClient, url: str, body: dict, user: str = "alice"):
+    return client.post(url, json=body, headers=bearer(TOKENS[user]))
 
 
 def is_masked(citizen: str) -> bool:
@@ -44,18 +51,36 @@ def test_runs_are_listed_latest_first_with_their_record(client):
     assert runs[1]["members"] == 1220 and runs[1]["delivery_id"] == 1 and len(runs[1]["pack_hash"]) == 64
 
 
-def test_a_run_has_each_municipalitys_status_with_amounts_as_strings_and_cpr_masked_for_an_auditor(client):
+def test_a_run_has_a_summary_line_per_municipality_naming_no_citizen(client):
     detail = get(client, "/api/runs/2").json()
     assert detail["run"]["id"] == 2
     (status,) = detail["municipalities"]
-    assert (status["municipality"], status["members"], status["active"]) == ("851", 1220, 969)
+    assert (status["municipality"], status["name"], status["members"], status["active"]) == (
+        "851",
+        "Aalborg",
+        1220,
+        969,
+    )
     rates = {r["rate"]: r for r in status["rates"]}
     assert [rates[n]["amount"] for n in (1, 2, 3)] == ["3524700.00", "4699600.00", "3524700.00"]
-    assert rates[2]["triggered"] is False and rates[2]["blocked_by"]["not_visitated"] == 10
-    assert all(is_masked(c) for c in rates[2]["blocked_by"]["citizens"])
-    full = get(client, "/api/runs/2", user="carol").json()["municipalities"][0]["rates"][1]["blocked_by"]
+    assert rates[2]["triggered"] is False and rates[2]["blocked_by"] == {
+        "day": "2019-08-31",
+        "not_visitated": 10,
+    }
+    assert get(client, "/api/runs/2", user="otto").json()["municipalities"] == []
+
+
+def test_a_municipality_names_who_blocks_rate_2_masked_for_an_auditor_in_full_for_auditor_cpr(client):
+    masked = get(client, "/api/runs/2/municipalities/851").json()["status"]["rates"][1]["blocked_by"]
+    assert len(masked["citizens"]) == 10 and all(is_masked(c) for c in masked["citizens"])
+    full = get(client, "/api/runs/2/municipalities/851", user="carol").json()["status"]["rates"][1][
+        "blocked_by"
+    ]
     assert not any(c.endswith("xxxx") for c in full["citizens"])
-    assert [c[:6] for c in full["citizens"]] == [c[:6] for c in rates[2]["blocked_by"]["citizens"]]
+    assert [c[:6] for c in full["citizens"]] == [c[:6] for c in masked["citizens"]]
+    assert get(client, "/api/runs/2/municipalities/851", user="otto", status=403).json() == {
+        "detail": "forbidden: municipality 851 is not among those you may see"
+    }
 
 
 def test_a_municipality_has_its_rate_decisions_with_traces_and_the_parameters_the_run_used(client):
@@ -121,19 +146,32 @@ def test_a_citizen_has_every_decision_of_the_run_with_rule_facts_parameters_and_
 
 
 def test_a_citizen_is_found_by_cpr_number_in_the_request_body_in_any_spelling(client):
-    cpr_number = members(client, "?per_page=1", user="carol")["members"][0]["citizen"]
-    for spelling in (cpr_number, cpr_number.replace("-", "")):
-        response = client.post(
-            "/api/runs/2/citizens/search", json={"citizen_id": spelling}, auth=("alice", PASSWORDS["alice"])
-        )
+    member = members(client, "?per_page=1", user="carol")["members"][0]
+    for spelling in (member["citizen"], member["citizen"].replace("-", "")):
+        response = post(client, "/api/runs/2/citizens/search", {"citizen_id": spelling}, user="carol")
         assert response.status_code == 200
-        assert response.json()["citizen"] == cpr_number[:6] + "-xxxx"
-    missing = client.post(
-        "/api/runs/2/citizens/search", json={"citizen_id": "0101011234"}, auth=("alice", PASSWORDS["alice"])
-    )
-    assert missing.status_code == 404 and missing.json() == {
-        "detail": "run 2 has no decision about 010101-xxxx"
-    }
+        found = response.json()
+        assert (found["query"], [m["citizen"] for m in found["matches"]]) == (
+            member["citizen"],
+            [member["citizen"]],
+        )
+        assert (
+            get(client, f"/api/runs/2/citizens/{found['matches'][0]['ref']}", user="carol").json()["citizen"]
+            == (member["citizen"])
+        )
+    missing = post(client, "/api/runs/2/citizens/search", {"citizen_id": "0101011234"}, user="carol")
+    assert missing.status_code == 200 and missing.json()["matches"] == []
+
+
+def test_a_masked_search_answers_a_hit_and_a_miss_of_the_same_birth_date_alike(client):
+    number = members(client, "?per_page=1", user="carol")["members"][0]["citizen"]
+    miss = number[:7] + ("0000" if number[7:] != "0000" else "0001")
+    hit = post(client, "/api/runs/2/citizens/search", {"citizen_id": number})
+    missed = post(client, "/api/runs/2/citizens/search", {"citizen_id": miss})
+    assert hit.status_code == missed.status_code == 200
+    assert hit.json() == missed.json()
+    assert hit.json()["query"] == number[:6] + "-xxxx" and hit.json()["matches"]
+    assert all(is_masked(m["citizen"]) for m in hit.json()["matches"])
 
 
 def test_a_citizen_reference_of_another_run_or_of_a_rate_decision_is_not_found(client, stored_runs):
@@ -163,12 +201,15 @@ def test_the_diff_names_what_changed_between_two_runs(client, stored_runs):
     )
 
 
-def test_a_finished_run_verifies_identical_and_a_failed_run_cannot_be_replayed(client):
-    verified = get(client, "/api/runs/2/verification").json()
-    assert verified == {"run_id": 2, "identical": True, "decisions": 2748, "differences": 0, "first": []}
-    assert get(client, "/api/runs/3/verification", status=409).json() == {
-        "detail": "run 3 is failed: only a finished run can be replayed"
+def test_a_failed_run_cannot_be_replayed_and_an_unchecked_run_says_so(client):
+    response = client.post("/api/runs/3/verification", headers=bearer(TOKENS["alice"]))
+    assert response.status_code == 409
+    assert response.json() == {"detail": "run 3 is failed: only a finished run can be replayed"}
+    assert get(client, "/api/runs/3/verification", status=404).json() == {
+        "detail": "run 3 has not been checked yet: POST to start a replay"
     }
+    locked = client.post("/api/runs/2/verification", headers=bearer(TOKENS["petra"]))
+    assert locked.status_code == 403
 
 
 def test_exports_give_every_decision_with_its_trace_cpr_masked_by_default(client):
@@ -204,6 +245,7 @@ def test_exports_give_every_decision_with_its_trace_cpr_masked_by_default(client
         ("/api/diff?first=1&second=x", 422),
         ("/api/diff?first=1&second=99", 404),
         ("/api/runs/2/verification?limit=0", 422),
+        ("/api/runs/2/verification?limit=101", 422),
         ("/api/runs/99/verification", 404),
         ("/api/runs/2/export?format=xml", 422),
         ("/api/runs/99/export", 404),
@@ -216,7 +258,15 @@ def test_bad_input_gets_a_clear_4xx_never_a_500(client, url, status):
     assert detail and (status != 422 or detail[0]["loc"])
 
 
-def test_a_bad_search_body_gets_422(client):
-    for body in ({}, {"citizen_id": ""}, {"citizen_id": "a b"}, {"citizen_id": "x" * 65}):
-        response = client.post("/api/runs/2/citizens/search", json=body, auth=("alice", PASSWORDS["alice"]))
+def test_a_bad_search_body_gets_422_that_never_echoes_what_was_sent(client):
+    for body in (
+        {},
+        {"citizen_id": ""},
+        {"citizen_id": "a b"},
+        {"citizen_id": "x" * 65},
+        {"citizen_id": "010203-1234 "},
+    ):
+        response = post(client, "/api/runs/2/citizens/search", body)
         assert response.status_code == 422, body
+        assert "1234" not in response.text and "xxxxxxxx" not in response.text
+        assert all("input" not in e for e in response.json()["detail"])

@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from engine.faces.users import Users
-from engine.faces.web import create_app
 from engine.input.importing import import_folder
 from engine.runs import audit
 from engine.runs.run import nightly_run
 from engine.synthetic import herning, write_delivery
 from models.runs import StoredDecision
-from tests.test_web_pages import html, logged_in
+from tests.conftest import add_web_users
+from tests.test_web_pages import html
+from tests.web import logged_in
 
 
 @pytest.fixture
@@ -26,17 +26,18 @@ def herning_run(engine: Engine, tmp_path: Path) -> Engine:
     write_delivery(tmp_path / "delivery", [herning.municipality()])
     import_folder(engine, tmp_path / "delivery", report_dir=tmp_path / "report")
     nightly_run(engine, programme="fsm2", as_of=date(2021, 12, 31))
+    add_web_users(engine)
     return engine
 
 
 @pytest.fixture
-def alice(herning_run: Engine, users: Users) -> Iterator[TestClient]:
-    with logged_in(create_app(herning_run, users), "alice") as client:
+def alice(herning_run: Engine) -> Iterator[TestClient]:
+    with logged_in(herning_run, "alice") as client:
         yield client
 
 
 def test_the_run_page_draws_the_ladders_two_lines_and_warns_of_the_grant_years(alice):
-    page = html(alice, "/runs/1")
+    page = html(alice, "/runs/1/municipalities/657")
     chart = page[page.index("<svg") : page.index("</svg>")]
     assert "rate 2, first step (40 % of the grant)" in chart and "rate 2, the whole rest" in chart
     assert "2,235,073.00 kr, not to the grant of 2,235,074.00 kr" in page

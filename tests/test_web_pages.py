@@ -10,32 +10,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from engine.faces.users import Users
-from engine.faces.web import create_app
 from models.runs import RunMunicipality
-from tests.conftest import PASSWORDS, store_aalborg_runs
+from tests.conftest import WebRuns, add_web_users, store_aalborg_runs
+from tests.web import csrf_of, logged_in
 
 CPR_IN_FULL = re.compile(r"\b\d{6}-\d{4}\b")
 
 
-def logged_in(app, user: str) -> TestClient:
-    client = TestClient(app)
-    response = client.post(
-        "/login", data={"username": user, "password": PASSWORDS[user]}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return client
-
-
 @pytest.fixture
-def alice(stored_runs: Engine, users: Users) -> Iterator[TestClient]:
-    with logged_in(create_app(stored_runs, users), "alice") as client:
+def alice(web_runs: WebRuns) -> Iterator[TestClient]:
+    with logged_in(web_runs.engine, "alice") as client:
         yield client
 
 
 @pytest.fixture
-def carol(stored_runs: Engine, users: Users) -> Iterator[TestClient]:
-    with logged_in(create_app(stored_runs, users), "carol") as client:
+def carol(web_runs: WebRuns) -> Iterator[TestClient]:
+    with logged_in(web_runs.engine, "carol") as client:
         yield client
 
 
@@ -52,28 +42,37 @@ def test_the_runs_page_lists_every_run_and_offers_to_compare_two(alice):
     assert 'action="/diff"' in page and "failed" in page
 
 
-def test_the_run_page_shows_rates_what_blocks_them_and_the_share_chart_against_40_percent(alice):
+def test_the_run_page_is_a_summary_line_per_municipality_linking_to_its_page(alice):
     page = html(alice, "/runs/2")
     assert "3,524,700.00" in page and "4,699,600.00" in page and "2018-06-30" in page
-    assert "10 not visitated on 2019-08-31" in page
+    assert "10 not visitated on 2019-08-31" in page and "851 Aalborg" in page
+    assert 'href="/runs/2/municipalities/851"' in page
+    assert re.search(r"\b\d{6}-(xxxx|\d{4})\b", page) is None  # no citizen on the summary
+    assert (
+        "<svg" not in page and 'href="/api/runs/2/export?format=csv"' in page and "show_cpr=true" not in page
+    )
+
+
+def test_the_municipality_page_shows_rates_what_blocks_them_and_the_share_chart_against_40_percent(alice):
+    page = html(alice, "/runs/2/municipalities/851")
+    assert "3,524,700.00" in page and "4,699,600.00" in page and "2018-06-30" in page
+    assert "10 not visitated on 2019-08-31" in page and 'href="?blocks_rate2=true#members"' in page
     chart = page[page.index("<svg") : page.index("</svg>")]
     assert "rate 3: 40 %" in chart and "run 2" in chart and "2017-08" in chart
     assert "<?xml" not in page and "<script" not in page
     assert "fsm1.rate3.month_qualifies" in page  # the rate decisions' traces
     assert CPR_IN_FULL.search(page) is None
-    assert 'href="/api/runs/2/export?format=csv"' in page and "show_cpr=true" not in page
 
 
-def test_the_run_page_verifies_the_run_on_request(alice):
-    assert "Identical: replaying run 2" not in html(alice, "/runs/2")
-    assert "Identical: replaying run 2 from delivery 1" in html(alice, "/runs/2?verify=true")
-    assert "Only a finished run can be replayed" in html(alice, "/runs/3")
+def test_a_failed_run_cannot_be_verified(alice):
+    page = html(alice, "/runs/3")
+    assert "Only a finished run can be replayed" in page and 'action="/runs/3/verification"' not in page
 
 
 def test_the_members_page_filters_and_pages_with_links_by_reference_not_cpr(alice):
     page = html(alice, "/runs/2/municipalities/851?status=active&group=1&per_page=20")
     assert "473 members match · page 1 of 24" in page
-    assert 'href="?status=active&amp;group=1&amp;page=2&amp;per_page=20"' in page
+    assert 'href="?status=active&amp;group=1&amp;page=2&amp;per_page=20#members"' in page
     links = re.findall(r'href="(/runs/2/citizens/[^"]+)"', page)
     assert len(links) == 20 and all(re.fullmatch(r"/runs/2/citizens/\d+", link) for link in links)
     assert CPR_IN_FULL.search(page) is None
@@ -102,15 +101,22 @@ def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, car
     )
     full = html(carol, link.group(1))
     assert CPR_IN_FULL.search(full) and "xxxx" not in full.split("<main>")[1].split("<svg")[0]
+    assert CPR_IN_FULL.search(full.split("</title>")[0]) is None  # browser history keeps titles
 
 
 def test_finding_a_citizen_by_cpr_number_posts_it_and_redirects_to_the_reference(carol):
     page = html(carol, "/runs/2/municipalities/851?per_page=1")
     number = CPR_IN_FULL.search(page).group(0)
-    response = carol.post("/runs/2/citizens", data={"citizen_id": number}, follow_redirects=False)
+    form = {"citizen_id": number, "csrf": csrf_of(page)}
+    response = carol.post("/runs/2/citizens", data=form, follow_redirects=False)
     assert response.status_code == 303 and re.fullmatch(r"/runs/2/citizens/\d+", response.headers["location"])
-    missing = carol.post("/runs/2/citizens", data={"citizen_id": "010101-1234"}, follow_redirects=False)
-    assert missing.status_code == 404 and "run 2 has no decision about 010101-xxxx" in missing.text
+    missing = carol.post(
+        "/runs/2/citizens", data={**form, "citizen_id": "010101-1234"}, follow_redirects=False
+    )
+    assert missing.status_code == 200 and "No citizen of run 2 is shown as 010101-1234" in missing.text
+    assert "<title>Run 2 · search" in missing.text
+    forged = carol.post("/runs/2/citizens", data={**form, "csrf": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403 and number not in forged.text
 
 
 def test_the_diff_page_lists_the_changes_between_two_runs(alice):
@@ -136,9 +142,10 @@ def test_bad_input_on_a_page_gets_an_error_page_never_a_500(alice, url, status, 
 
 
 def test_the_chart_line_is_the_rate3_share_the_run_stored(
-    engine: Engine, users: Users, aalborg_delivery: Path, tmp_path: Path
+    engine: Engine, aalborg_delivery: Path, tmp_path: Path
 ):
     store_aalborg_runs(engine, aalborg_delivery, tmp_path)
+    add_web_users(engine)
     with Session(engine) as session, session.begin():
         row = session.get(RunMunicipality, (2, "851"))
         session.execute(
@@ -146,6 +153,6 @@ def test_the_chart_line_is_the_rate3_share_the_run_stored(
             .where(RunMunicipality.run_id == 2)
             .values(rate_parameters={**row.rate_parameters, "rate3_share": "0.35"})
         )
-    with logged_in(create_app(engine, users), "alice") as client:
-        page = html(client, "/runs/2")
+    with logged_in(engine, "alice") as client:
+        page = html(client, "/runs/2/municipalities/851")
     assert "rate 3: 35 %" in page and "rate 3: 40 %" not in page

@@ -3,34 +3,33 @@ operation, with generated valid and invalid input, answers without a server erro
 (status codes, content types, headers, response schemas, rejection of invalid input).
 
 Each operation is a test of its own, with Hypothesis driving schemathesis' strategy for it (the
-`schema.parametrize()` decorator needs a pytest internal that pytest 9 no longer has)."""
-
-import base64
+`schema.parametrize()` decorator needs a pytest internal that pytest 9 no longer has). Authenticated
+by a token (Bearer), as scripts are."""
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from sqlalchemy import Engine
 
-from engine.faces.users import Users
 from engine.faces.web import create_app
 from models.database import make_engine
-from tests.conftest import PASSWORDS
+from tests.conftest import WebRuns
+from tests.web import RELAXED, bearer
 
-AUTH = {"Authorization": "Basic " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()}
-DESCRIPTION = create_app(make_engine("sqlite://"), Users("x" * 32, {}, {})).openapi()
+DESCRIPTION = create_app(make_engine("sqlite://")).openapi()
 OPERATIONS = [(path, method.upper()) for path, methods in DESCRIPTION["paths"].items() for method in methods]
+AUTH: dict[str, str] = {}
 
 
 @pytest.fixture
-def web_schema(stored_runs: Engine, users: Users):
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(stored_runs, users), headers=AUTH)
+def web_schema(web_runs: WebRuns):
+    AUTH.update(bearer(web_runs.tokens["alice"]))
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(web_runs.engine, RELAXED), headers=AUTH)
 
 
-def test_the_description_has_every_operation_of_the_api():
-    assert len(OPERATIONS) == 10 and all(path.startswith("/api/") for path, _ in OPERATIONS)
-    assert DESCRIPTION["components"]["securitySchemes"]["HTTPBasic"]["scheme"] == "basic"
+def test_the_description_has_every_operation_of_the_api_and_bearer_authentication():
+    assert len(OPERATIONS) == 11 and all(path.startswith("/api/") for path, _ in OPERATIONS)
+    assert DESCRIPTION["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)

@@ -9,7 +9,7 @@ and parameters as JSON.
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -45,15 +45,20 @@ CSV_COLUMNS = (
 )
 
 
-def documents(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator[dict[str, Any]]:
-    """Every decision of the run with its trace, in municipality, decision and subject order."""
-    rows = session.scalars(
+def documents(
+    session: Session, run: Run, *, full_cpr: bool = False, municipalities: Collection[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every decision of the run (of these municipalities: None for all) with its trace, in
+    municipality, decision and subject order; read in batches, so memory does not grow with the run."""
+    query = (
         select(StoredDecision)
         .where(StoredDecision.run_id == run.id)
         .order_by(StoredDecision.municipality, StoredDecision.decision, StoredDecision.citizen_id)
         .execution_options(yield_per=1000)
     )
-    for row in rows:
+    if municipalities is not None:
+        query = query.where(StoredDecision.municipality.in_(sorted(municipalities)))
+    for row in session.scalars(query):
         decision = results.stored_decision(session, run, row)
         document = {"run": run.id, **decision.model_dump(mode="json"), "failed_rules": decision.failed_rules}
         yield cpr.shown_in(document, full=full_cpr)
@@ -63,12 +68,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def jsonl(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator[str]:
-    for document in documents(session, run, full_cpr=full_cpr):
+def jsonl(session: Session, run: Run, **which: Any) -> Iterator[str]:
+    for document in documents(session, run, **which):
         yield _json(document) + "\n"
 
 
-def csv_lines(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator[str]:
+def csv_lines(session: Session, run: Run, **which: Any) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -80,7 +85,7 @@ def csv_lines(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator
         return text
 
     yield line(CSV_COLUMNS)
-    for d in documents(session, run, full_cpr=full_cpr):
+    for d in documents(session, run, **which):
         head = [
             d["run"],
             d["municipality"],
@@ -105,6 +110,14 @@ def csv_lines(session: Session, run: Run, *, full_cpr: bool = False) -> Iterator
             )
 
 
-def export(session: Session, run: Run, fmt: ExportFormat, *, full_cpr: bool = False) -> Iterator[str]:
-    """The run as text chunks in the format asked for."""
-    return (jsonl if fmt is ExportFormat.jsonl else csv_lines)(session, run, full_cpr=full_cpr)
+def export(
+    session: Session,
+    run: Run,
+    fmt: ExportFormat,
+    *,
+    full_cpr: bool = False,
+    municipalities: Collection[str] | None = None,
+) -> Iterator[str]:
+    """The run (of these municipalities: None for all) as text chunks in the format asked for."""
+    write = jsonl if fmt is ExportFormat.jsonl else csv_lines
+    return write(session, run, full_cpr=full_cpr, municipalities=municipalities)

@@ -1,35 +1,46 @@
 """The auditors' web UI and JSON API (`fsm serve`): browse runs, read any decision's trace, prove a
 run replays. Server-rendered pages and a JSON API under /api (OpenAPI at /openapi.json), all behind
-authentication; the application changes nothing but the access log."""
+authentication (users, sessions and tokens in the database). The application changes nothing but
+sessions, the access log and the replay checks it is asked to run."""
 
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from engine.faces.users import User, Users
-from engine.faces.web import auth, citizens, diff, exports, members, runs
-from engine.faces.web.auth import Unauthorised, current_user, login_redirect, reader
+from engine.faces import access_log
+from engine.faces.web import citizens, exports, login, members, municipalities, privacy, runs, verification
+from engine.faces.web import diff as diff_pages
+from engine.faces.web.auth import CrossSite, CurrentUser, Unauthorised, requires, same_origin
 from engine.faces.web.pages import page
 from engine.faces.web.schemas import PROBLEMS, Me
+from engine.faces.web.settings import Settings
 from engine.runs import audit, results
 
-SESSION_HOURS = 8
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-"""Pages hold personal data: not cached, not framed, no script, nothing loaded from elsewhere."""
+"""Pages hold personal data: not cached, not framed, no script, nothing loaded from elsewhere, no
+address sent to another site (`same-origin`: with `no-referrer` browsers send `Origin: null`, which
+the Origin check refuses)."""
+DAY = 24 * 3600
 
 
 class SecurityHeaders:
@@ -51,20 +62,29 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
-def _problem(request: Request, status: int, detail: str) -> Response:
+def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": detail}, status_code=status)
-    context = {"status": status, "detail": detail}
-    return page(request, "error.html", context, user=None, status_code=status)
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    response = page(
+        request, "error.html", {"status": status, "detail": detail}, user=None, status_code=status
+    )
+    response.headers.update(headers or {})
+    return response
 
 
 async def _unauthorised(request: Request, error: Exception) -> Response:
     assert isinstance(error, Unauthorised)
     if not _is_api(request) and not error.credentials_given:
-        return login_redirect(request)
+        return login.login_redirect(request)
     return JSONResponse(
-        {"detail": "unauthorised"}, status_code=401, headers={"WWW-Authenticate": 'Basic realm="fsm"'}
+        {"detail": "unauthorised"}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="fsm"'}
     )
+
+
+async def _cross_site(request: Request, error: Exception) -> Response:
+    if request.url.path == "/login":
+        return login.login_page(request, "/", error="cross-site", status=403)
+    return _problem(request, 403, "forbidden: a request from another site, or a form that has expired")
 
 
 async def _not_found(request: Request, error: Exception) -> Response:
@@ -79,56 +99,87 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if _is_api(request):
         return await http_exception_handler(request, error)
-    return _problem(request, error.status_code, str(error.detail))
+    return _problem(request, error.status_code, str(error.detail), dict(error.headers or {}))
 
 
 async def _invalid(request: Request, error: Exception) -> Response:
+    """422 naming each bad parameter and why, never echoing what was sent (it may be a CPR number)."""
     assert isinstance(error, RequestValidationError)
+    errors = [{k: v for k, v in e.items() if k not in ("input", "url")} for e in error.errors()]
     if _is_api(request):
-        return await request_validation_exception_handler(request, error)
-    lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+    lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors]
     return _problem(request, 422, "; ".join(lines))
 
 
-def create_app(engine: Engine, users: Users) -> FastAPI:
-    """The application on this database, for these users."""
+def _prune(engine: Engine, days: int) -> None:
+    with Session(engine) as session:
+        access_log.prune(session, days)
+
+
+def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+    """The application on this database (its users, sessions and tokens), with these settings."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """The access log's retention: older rows deleted at start and once a day."""
+        async with anyio.create_task_group() as tasks:
+
+            async def daily() -> None:
+                while True:
+                    await run_in_threadpool(_prune, engine, settings.access_log_days)
+                    await anyio.sleep(DAY)
+
+            tasks.start_soon(daily)
+            yield
+            tasks.cancel_scope.cancel()
+
     app = FastAPI(
         title="Flere skal med — auditors' API",
         summary="Runs, municipalities' statuses, members, citizens' decisions with traces, diffs, replay checks and exports.",
-        version="1",
+        version="2",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        lifespan=lifespan,
+        dependencies=[Depends(same_origin)],
     )
     app.state.engine = engine
-    app.state.users = users
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=users.secret,
-        session_cookie="fsm_session",
-        max_age=SESSION_HOURS * 3600,
-        same_site="strict",
-    )
+    app.state.settings = settings
+    app.state.hashing = login.Hashing(settings.hashing_queue)
+    app.state.worker = None
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
 
     app.add_exception_handler(Unauthorised, _unauthorised)
+    app.add_exception_handler(CrossSite, _cross_site)
     app.add_exception_handler(results.NotFound, _not_found)
     app.add_exception_handler(audit.NotVerifiable, _not_verifiable)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
-    app.include_router(auth.router)
-    for module in (runs, members, citizens, diff, exports):
+    app.include_router(login.router)
+    for module in (runs, municipalities, members, citizens, diff_pages, verification, exports):
         for router in module.routers:  # the user first, before any parameter is looked up
-            app.include_router(router, dependencies=[Depends(reader)])
+            app.include_router(router, dependencies=[Depends(requires("read"))])
+    for router in privacy.routers:
+        app.include_router(router, dependencies=[Depends(requires("access_log"))])
 
     @app.get(
         "/api/me", response_model=Me, tags=["auth"], responses=PROBLEMS, summary="Who you are logged in as"
     )
-    def me(user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
-        return {"name": user.name, "role": user.role, "permissions": sorted(user.permissions)}
+    def me(user: CurrentUser) -> dict[str, Any]:
+        return {
+            "name": user.name,
+            "role": user.role,
+            "permissions": sorted(user.permissions),
+            "municipalities": None if user.municipalities is None else sorted(user.municipalities),
+            "token": user.token,
+        }
 
     @app.get("/openapi.json", include_in_schema=False)
-    def openapi(user: Annotated[User, Depends(current_user)]) -> JSONResponse:
+    def openapi(user: CurrentUser) -> JSONResponse:
         return JSONResponse(app.openapi())
 
     return app

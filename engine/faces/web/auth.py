@@ -1,95 +1,134 @@
-"""Authentication and roles: a login form with a signed session cookie for the pages, HTTP Basic
-(or the same cookie) for the JSON API. Nothing but the login form is served without a user."""
+"""Who is asking, and may they: a server-side session (the browser's cookie) or a script's token
+(`Authorization: Bearer …`); permissions asked by name; forms and POSTs only from this site (a CSRF
+token in every form, the Origin of every POST). Nothing but the login form is served without a user."""
 
+import hmac
+from collections.abc import Callable
+from functools import cache
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from engine.faces.users import User, Users
-from engine.faces.web.pages import page
+from engine.faces import access_log, sessions
+from engine.faces.users import User
+from engine.faces.web.deps import Db
+from engine.faces.web.settings import Settings
 
-basic = HTTPBasic(auto_error=False, realm="fsm", description="A user of the users file (`fsm users add`)")
-SESSION_USER = "user"
+bearer = HTTPBearer(
+    auto_error=False, description="A token of `fsm tokens create NAME --role ROLE` (every use is logged)"
+)
+SESSION_COOKIE, LOGIN_COOKIE = "fsm_session", "fsm_login"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Unauthorised(Exception):
-    """No user, or a wrong password: 401 (or, for a page asked for without credentials, the login form)."""
+    """No user, or a wrong token: 401 (or, for a page asked for without credentials, the login form)."""
 
     def __init__(self, *, credentials_given: bool) -> None:
         super().__init__("unauthorised")
         self.credentials_given = credentials_given
 
 
-def _users(request: Request) -> Users:
-    return request.app.state.users
+class CrossSite(Exception):
+    """A POST from another site, or a form without this session's token: refused (403)."""
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def cookie(request: Request, name: str) -> str:
+    """A cookie's name as sent: with the `__Host-` prefix when cookies are Secure."""
+    return f"__Host-{name}" if settings_of(request).secure_cookies else name
+
+
+def client_of(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
+    return request.client.host if request.client else "unknown"
 
 
 def current_user(
-    request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: Db,
 ) -> User:
-    """The user of HTTP Basic credentials, else of the session cookie; Unauthorised otherwise."""
-    users = _users(request)
+    """The user of a Bearer token (its use logged), else of the session cookie; Unauthorised otherwise."""
+    client = client_of(request)
     if credentials is not None:
-        user = users.authenticate(credentials.username, credentials.password)
+        user = sessions.token_user(session, credentials.credentials, client)
         if user is None:
             raise Unauthorised(credentials_given=True)
+        access_log.record(
+            session,
+            user.who,
+            "token",
+            None,
+            [None],
+            full_cpr=None,
+            client=client,
+            detail=f"{request.method} {request.url.path}",
+        )
         return user
-    name = request.session.get(SESSION_USER)
-    if name is not None and name in users.users:
-        return users.users[name]
-    raise Unauthorised(credentials_given=False)
-
-
-def reader(user: Annotated[User, Depends(current_user)]) -> User:
-    """A user whose role may read runs (403 otherwise)."""
-    if not user.may("read"):
-        raise HTTPException(403, f"forbidden: the role {user.role} may not read runs")
+    secret = request.cookies.get(cookie(request, SESSION_COOKIE))
+    found = sessions.session_user(session, secret, settings_of(request).sessions, client) if secret else None
+    if found is None:
+        raise Unauthorised(credentials_given=False)
+    user, row = found
+    request.state.csrf = row.csrf
     return user
 
 
-Reader = Annotated[User, Depends(reader)]
+CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after logging in: a path of this site only (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+@cache
+def requires(permission: str) -> Callable[[User], User]:
+    """A dependency: the user, if their role has the permission (403 otherwise)."""
+
+    def permitted(user: CurrentUser) -> User:
+        if not user.may(permission):
+            raise HTTPException(
+                403, f"forbidden: the role {user.role} may not {permission.replace('_', ' ')}"
+            )
+        return user
+
+    return permitted
 
 
-def login_redirect(request: Request) -> RedirectResponse:
-    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
+Reader = Annotated[User, Depends(requires("read"))]
+Verifier = Annotated[User, Depends(requires("verify"))]
+PrivacyOfficer = Annotated[User, Depends(requires("access_log"))]
 
 
-router = APIRouter(include_in_schema=False)
+def origin_of(request: Request) -> str:
+    """This site's origin as browsers see it."""
+    configured = settings_of(request).public_origin
+    return (
+        configured.rstrip("/") if configured else f"{request.url.scheme}://{request.headers.get('host', '')}"
+    )
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> Response:
-    return page(request, "login.html", {"next": safe_next(next)}, user=None)
+def same_origin(request: Request) -> None:
+    """Every POST comes from this site: its Origin (or, lacking one, its Referer) must be ours. A script
+    with a token (and no cookie) sends neither, and needs none: no browser adds a token by itself."""
+    if request.method not in UNSAFE:
+        return
+    sent = request.headers.get("origin")
+    if sent is None and (referer := request.headers.get("referer")):
+        sent = "/".join(referer.split("/", 3)[:3])
+    if (
+        sent is None
+        and request.headers.get("authorization", "").lower().startswith("bearer ")
+        and not request.cookies
+    ):
+        return
+    if sent is None or not hmac.compare_digest(sent.rstrip("/"), origin_of(request)):
+        raise CrossSite()
 
 
-@router.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
-) -> Response:
-    user = _users(request).authenticate(username, password)
-    if user is None:
-        context = {"next": safe_next(next), "error": "unauthorised"}
-        return page(request, "login.html", context, user=None, status_code=401)
-    request.session.clear()
-    request.session[SESSION_USER] = user.name
-    return RedirectResponse(safe_next(next), status_code=303)
-
-
-@router.post("/logout")
-def logout(request: Request) -> Response:
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """The form carries this session's token (or, for the login form, the token of its cookie)."""
+    expected = getattr(request.state, "csrf", None) or request.cookies.get(cookie(request, LOGIN_COOKIE))
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise CrossSite()

@@ -1,17 +1,16 @@
 """What the routes share: a database session per request, a run by id (404 when there is none),
-validated path parameters, and the access log."""
+validated path parameters, a municipality the user may see, and the access log."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from engine.faces import access_log
 from engine.faces.users import User
 from engine.runs import results
-from models.access import AccessLog
-from models.runs import Run
+from models.runs import Run, RunMunicipality
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in the database: a larger one is a bad request, not a server error."""
@@ -43,9 +42,45 @@ def found_run(run_id: RunId, session: Db) -> Run:
 FoundRun = Annotated[Run, Depends(found_run)]
 
 
-def log_access(session: Session, user: User, action: str, run: Run, citizen_id: str | None) -> None:
-    """One row of the access log (who, when in UTC, what, which run and citizen), committed at once."""
-    session.add(
-        AccessLog(at=datetime.now(UTC), user=user.name, action=action, run_id=run.id, citizen_id=citizen_id)
+def check_sees(user: User, municipality: str) -> str:
+    """The municipality, if the user may see it (403 otherwise)."""
+    if not user.sees(municipality):
+        raise HTTPException(403, f"forbidden: municipality {municipality} is not among those you may see")
+    return municipality
+
+
+def municipality_row(session: Session, run: Run, municipality: str, user: User) -> RunMunicipality:
+    """The municipality's stored status and parameters in the run, if the user may see it."""
+    check_sees(user, municipality)
+    row = session.get(RunMunicipality, (run.id, municipality))
+    if row is None:
+        raise results.NotFound(f"run {run.id} has no municipality {municipality}")
+    return row
+
+
+def log_access(
+    session: Session,
+    user: User,
+    action: str,
+    run: Run | int | None,
+    citizens: str | Iterable[str] | None = None,
+    *,
+    full_cpr: bool | None = None,
+    detail: str | None = None,
+) -> None:
+    """Log that `user` was shown these citizens (one CPR number or pseudonym, several, or None for a
+    view naming no one, e.g. an export) of `run`: one row each with who, when (UTC), what (`action`,
+    e.g. `diff page`), the run, the citizen in full, whether the CPR number was shown in full (by
+    default: whether the user may see it, which is what every view shows) and from where (the
+    client's address). Committed at once, before the response is sent."""
+    listed = [citizens] if citizens is None or isinstance(citizens, str) else list(citizens)
+    access_log.record(
+        session,
+        user.who,
+        action,
+        run.id if isinstance(run, Run) else run,
+        listed,
+        full_cpr=user.may("full_cpr") if full_cpr is None else full_cpr,
+        client=user.client,
+        detail=detail,
     )
-    session.commit()

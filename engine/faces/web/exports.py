@@ -1,5 +1,6 @@
-"""A run's decisions and traces for download, as JSON lines or CSV; CPR numbers masked unless
-asked for by a user whose role may see them. Every export is written to the access log."""
+"""A run's decisions and traces for download, as JSON lines or CSV, streamed in constant memory; CPR
+numbers masked unless asked for by a user whose role may see them; only the municipalities the user
+may see. Every export is written to the access log, saying whether it showed CPR numbers in full."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -16,24 +17,29 @@ from engine.runs import export, results
 api = APIRouter(prefix="/api", tags=["exports"], responses=PROBLEMS)
 routers = (api,)
 CONTENT = {media: {"schema": {"type": "string"}} for media in export.MEDIA_TYPES.values()}
-
-
 CHUNK = 1 << 16
 
 
-def _chunks(request: Request, run_id: int, fmt: export.ExportFormat, full_cpr: bool) -> Iterator[str]:
+def _chunks(
+    request: Request,
+    run_id: int,
+    fmt: export.ExportFormat,
+    full_cpr: bool,
+    municipalities: frozenset[str] | None,
+) -> Iterator[bytes]:
     """The export in pieces of about 64 KiB, read in a session of its own (the response is streamed
     after the route has returned)."""
     with Session(request.app.state.engine) as session:
+        run = results.get_run(session, run_id)
         pending: list[str] = []
         size = 0
-        for line in export.export(session, results.get_run(session, run_id), fmt, full_cpr=full_cpr):
+        for line in export.export(session, run, fmt, full_cpr=full_cpr, municipalities=municipalities):
             pending.append(line)
             size += len(line)
             if size >= CHUNK:
-                yield "".join(pending)
+                yield "".join(pending).encode()
                 pending, size = [], 0
-        yield "".join(pending)
+        yield "".join(pending).encode()
 
 
 @api.get(
@@ -59,9 +65,12 @@ def export_api(
 ) -> StreamingResponse:
     if show_cpr and not user.may("full_cpr"):
         raise HTTPException(403, f"forbidden: the role {user.role} may not see full CPR numbers")
-    log_access(session, user, f"export {format}", run, None)
+    scope = "all" if user.municipalities is None else ",".join(sorted(user.municipalities))
+    log_access(
+        session, user, f"export {format}", run, None, full_cpr=show_cpr, detail=f"municipalities: {scope}"
+    )
     return StreamingResponse(
-        _chunks(request, run.id, format, show_cpr),
+        _chunks(request, run.id, format, show_cpr, user.municipalities),
         media_type=export.MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="run-{run.id}.{format}"'},
     )

@@ -34,10 +34,10 @@ STYLE = (HERE / "static" / "style.css").read_text(encoding="utf-8")
 def page(
     request: Request, name: str, context: dict[str, Any], *, user: User | None, status_code: int = 200
 ) -> Response:
-    """A page from a template, with the user (for the header) and the stylesheet."""
-    return TEMPLATES.TemplateResponse(
-        request, name, {**context, "user": user, "style": STYLE}, status_code=status_code
-    )
+    """A page from a template, with the user (for the header), the session's CSRF token (for its
+    forms) and the stylesheet."""
+    context = {"csrf": getattr(request.state, "csrf", None), **context, "user": user, "style": STYLE}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def inline_svg(svg: bytes) -> str:

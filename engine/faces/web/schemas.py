@@ -27,6 +27,8 @@ class Me(BaseModel):
     name: str
     role: str
     permissions: list[str]
+    municipalities: list[str] | None = Field(description="The municipalities you may see (null: every one)")
+    token: bool = Field(description="Whether you are a script's token")
 
 
 class RunOut(BaseModel):
@@ -53,9 +55,30 @@ class RunOut(BaseModel):
         return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-class RunDetail(BaseModel):
+class RateSummary(BaseModel):
+    rate: int
+    triggered: bool
+    date: date | None
+    amount: str
+    blocked_by: dict[str, Any] | None = Field(
+        description="What blocks the rate, without the citizens it names (their number stays)"
+    )
+
+
+class MunicipalitySummary(BaseModel):
+    municipality: str
+    name: str | None
+    programme: str
+    members: int
+    active: int
+    grant: str
+    rates: list[RateSummary]
+    warnings: int
+
+
+class RunSummary(BaseModel):
     run: RunOut
-    municipalities: list[MunicipalityStatus]
+    municipalities: list[MunicipalitySummary]
 
 
 class MunicipalityDetail(BaseModel):
@@ -112,6 +135,20 @@ class CitizenQuery(BaseModel):
     )
 
 
+class Match(BaseModel):
+    ref: int = Field(description="The citizen's reference in this run (for /citizens/{ref})")
+    citizen: str
+
+
+class SearchResult(BaseModel):
+    run_id: int
+    query: str = Field(description="The number searched for, as your role may see it")
+    matches: list[Match] = Field(
+        description="Your role sees CPR numbers in full: the citizen, if any. Masked: every citizen of the "
+        "run shown as the number's DDMMYY-xxxx (the same answer whether the number is in the run or not)"
+    )
+
+
 class CitizenDetail(BaseModel):
     run_id: int
     ref: int
@@ -149,9 +186,16 @@ class Difference(BaseModel):
     replayed: Any
 
 
-class VerificationOut(BaseModel):
+class VerificationJobOut(BaseModel):
     run_id: int
-    identical: bool
-    decisions: int
-    differences: int
+    state: str = Field(description="queued, running, finished (the outcome below) or failed (error says why)")
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    identical: bool | None
+    decisions: int | None
+    differences: int | None
     first: list[Difference]
+    more: dict[str, Any] = Field(description="Whatever else the replay check reports")
