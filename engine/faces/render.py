@@ -160,7 +160,7 @@ def municipality_status(console: Console, status: MunicipalityStatus, *, full_cp
                 str(month.in_activity),
                 share,
                 "[green]yes[/green]" if month.qualifies else "no",
-                str(month.needed or ""),
+                "cannot qualify" if month.needed is None else str(month.needed or ""),
             )
         console.print(months)
     for warning in status.warnings:
@@ -175,12 +175,20 @@ def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False) -> 
         shown = ", ".join(people[:5]) + (f" and {len(people) - 5} more" if len(people) > 5 else "")
         reason = f" ({blocked_by['reason']})" if "reason" in blocked_by else ""
         return f"{blocked_by['not_visitated']} not visitated on {blocked_by['day']}{reason}: {shown}"
+    if "not_yet_decidable" in blocked_by:
+        return str(blocked_by["not_yet_decidable"])
     if "months" in blocked_by:
-        short = [m for m in blocked_by["months"] if m["needed"]]
-        needed = "; ".join(f"{m['month']}: {m['needed']} more" for m in short[-6:]) or "no qualifying run yet"
+        short = [m for m in blocked_by["months"] if m.get("needed") or "cannot_qualify" in m]
+        needed = "; ".join(_month_needs(m) for m in short[-6:]) or "no qualifying run yet"
         steps = [s for s in blocked_by.get("steps", ()) if s["reached_in"] is None]
         return (f"not yet reached: {', '.join(s['step'] for s in steps)}; " if steps else "") + needed
     return ", ".join(f"{k} {v}" for k, v in blocked_by.items())
+
+
+def _month_needs(month: Mapping[str, Any]) -> str:
+    if "cannot_qualify" in month:
+        return f"{month['month']}: cannot qualify ({month['cannot_qualify']})"
+    return f"{month['month']}: {month['needed']} more"
 
 
 def masked_status(status: MunicipalityStatus, *, full_cpr: bool = False) -> dict[str, Any]:

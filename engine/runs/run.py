@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine.collector import collector_paused
 from engine.input.timelines import latest_delivery, load_grant_years, load_grants
 from engine.rules.pack import Pack, get_pack
+from engine.rules.programmes import check_decidable
 from engine.runs.batch import (
     DECISION_COLUMNS,
     CitizensDone,
@@ -138,6 +139,7 @@ def nightly_run(
     `on_start(run_id, citizens)` is told how much work there is; `advance(n)` as it is done.
     """
     pack = get_pack(programme)
+    check_decidable(pack, as_of)
     with run_lock(engine):
         with Session(engine) as session, session.begin():
             interrupted = fail_interrupted(session)

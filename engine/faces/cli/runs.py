@@ -24,7 +24,9 @@ from engine.faces.cli.common import (
     database,
     fail,
     progress_bar,
+    today_or_fail,
 )
+from engine.rules.pack import PackError
 from engine.runs import audit, results
 from engine.runs.export import ExportFormat, export
 from engine.runs.run import RunRefused, nightly_run
@@ -34,7 +36,8 @@ from models import cpr
 @app.command("run")
 def run_command(
     as_of: Annotated[
-        date | None, typer.Option(formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today)")
+        date | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today in Copenhagen)"),
     ] = None,
     programme: Programme = "fsm1",
     municipality: OnlyMunicipality = None,
@@ -45,7 +48,7 @@ def run_command(
     Example: fsm run --as-of 2018-03-02
     """
     engine = database()
-    day = as_of or date.today()
+    day = as_of or today_or_fail()
     with progress_bar("evaluating citizens") as bar:
         task = bar.add_task("citizens", total=None)
         try:
@@ -58,7 +61,7 @@ def run_command(
                 on_start=lambda _run, total: bar.update(task, total=total),
                 advance=lambda n: bar.advance(task, n),
             )
-        except RunRefused as error:
+        except (RunRefused, PackError) as error:
             raise fail(str(error)) from None
     for stale in outcome.interrupted:
         console.print(f"[yellow]run {stale} had been interrupted; it is now marked failed[/yellow]")
