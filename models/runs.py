@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,11 @@ class Run(Base):
     citizens: Mapped[int] = mapped_column(Integer, default=0)
     members: Mapped[int] = mapped_column(Integer, default=0)
     decisions: Mapped[int] = mapped_column(Integer, default=0)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    """A finished run's seal: SHA-256 over what it stored and `previous_digest` (engine/runs/digest.py);
+    None for a run that has not finished (or finished before runs were sealed)."""
+    previous_digest: Mapped[str | None] = mapped_column(String(64))
+    """The digest of the finished run before it when it was sealed: the runs form a chain."""
 
 
 class RunMunicipality(Base):
@@ -86,13 +92,34 @@ class Evidence(Base):
 class StoredDecision(Base):
     """One decision of a run, and the evidence it rests on (the facts and the engine's verdicts).
 
+    A run decides once per citizen, municipality, decision and day (a rate once per municipality,
+    decision and day): unique indexes refuse a second copy, which would count twice.
+
     Citizens' decisions keep evidence only; the trace is rebuilt from the run's pack and
     parameters. Rate decisions, with facts on many days or months, keep their whole trace too.
     """
 
     __tablename__ = "decisions"
     __table_args__ = (
-        Index("ix_decisions_run_citizen", "run_id", "citizen_id"),
+        Index(
+            "uq_decisions_citizen_decision",
+            "run_id",
+            "citizen_id",
+            "municipality",
+            "decision",
+            "day",
+            unique=True,
+        ),
+        Index(
+            "uq_decisions_rate",
+            "run_id",
+            "municipality",
+            "decision",
+            "day",
+            unique=True,
+            sqlite_where=text("citizen_id IS NULL"),
+            postgresql_where=text("citizen_id IS NULL"),
+        ),
         Index("ix_decisions_run_municipality_decision", "run_id", "municipality", "decision"),
         ForeignKeyConstraint(
             ["run_id", "evidence_id"],

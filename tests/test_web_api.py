@@ -165,7 +165,18 @@ def test_the_diff_names_what_changed_between_two_runs(client, stored_runs):
 
 def test_a_finished_run_verifies_identical_and_a_failed_run_cannot_be_replayed(client):
     verified = get(client, "/api/runs/2/verification").json()
-    assert verified == {"run_id": 2, "identical": True, "decisions": 2748, "differences": 0, "first": []}
+    digest = verified.pop("digest")
+    assert verified == {
+        "run_id": 2,
+        "identical": True,
+        "decisions": 2748,
+        "differences": 0,
+        "first": [],
+        "recomputed": digest,
+        "sealed": True,
+        "chain": [],
+        "trusted": True,
+    }
     assert get(client, "/api/runs/3/verification", status=409).json() == {
         "detail": "run 3 is failed: only a finished run can be replayed"
     }

@@ -182,9 +182,11 @@ def audit_verify(
     show: Annotated[int, typer.Option(min=1, help="How many differences to list at most")] = 10,
     show_cpr: ShowCpr = False,
 ) -> None:
-    """Replay a stored run from the deliveries it read and the rule pack it used, and compare.
+    """Replay a stored run from the deliveries it read and the rule pack it used, and compare; check
+    its seal (the digest over what it stored) and the chain of finished runs.
 
-    Exit status: 0 identical, 1 different (the first differences are listed), 2 no such run or not finished.
+    Exit status: 0 identical and sealed, 1 different or a seal or link broken (each named),
+    2 no such run or not finished.
     Example: fsm audit verify 3
     """
     try:
@@ -193,21 +195,58 @@ def audit_verify(
         raise fail(str(error)) from None
     if found.identical:
         console.print(
-            f"run {run}: identical — replaying it gives the same {found.decisions} decisions, statuses and parameters"
+            f"run {run}: identical — replaying it gives the same {found.decisions} decisions, statuses, parameters and counts"
         )
-        return
-    console.print(f"run {run}: different — {found.differences} differences; the first {len(found.first)}:")
-    table = Table("municipality", "citizen", "what", "stored", "replayed")
-    for d in found.first:
-        table.add_row(
-            d.municipality,
-            cpr.shown(d.subject, full=show_cpr) if d.subject else "",
-            d.what,
-            render.value(cpr.shown_in(d.stored, full=show_cpr)),
-            render.value(cpr.shown_in(d.replayed, full=show_cpr)),
+    else:
+        console.print(
+            f"run {run}: different — {found.differences} differences; the first {len(found.first)}:"
         )
-    console.print(table)
-    raise typer.Exit(DIFFERENT)
+        table = Table("municipality", "citizen", "what", "stored", "replayed")
+        for d in found.first:
+            table.add_row(
+                d.municipality,
+                cpr.shown(d.subject, full=show_cpr) if d.subject else "",
+                d.what,
+                render.value(cpr.shown_in(d.stored, full=show_cpr)),
+                render.value(cpr.shown_in(d.replayed, full=show_cpr)),
+            )
+        console.print(table)
+    console.print(_seal_words(found), highlight=False, soft_wrap=True)
+    for broken in found.chain:
+        console.print(f"chain broken: {broken}", highlight=False, soft_wrap=True)
+    if not found.chain:
+        console.print("chain: every finished run is linked to the one before it", highlight=False)
+    if not found.trusted:
+        raise typer.Exit(DIFFERENT)
+
+
+def _seal_words(found: audit.Verification) -> str:
+    if found.sealed is None:
+        return f"run {found.run_id}: not sealed (it finished before runs were); digest of what it stores: {found.recomputed}"
+    if found.sealed:
+        return f"run {found.run_id}: sealed — what it stores gives its digest {found.digest}"
+    return f"run {found.run_id}: seal broken — stored digest {found.digest}, what it stores now gives {found.recomputed}"
+
+
+@audit_app.command("chain")
+def audit_chain() -> None:
+    """Recompute the digest of every sealed run and follow the chain from run to run: finds a run
+    changed, added or deleted since it was sealed, whichever it is.
+
+    Exit status: 0 intact, 1 broken (each break named).
+    Example: fsm audit chain
+    """
+    found = audit.chain(database())
+    for broken in found.broken:
+        console.print(f"broken: {broken}", highlight=False, soft_wrap=True)
+    if found.broken:
+        raise typer.Exit(DIFFERENT)
+    console.print(
+        f"chain intact: {found.runs} sealed runs, each giving its digest and linked to the one before; "
+        f"latest digest {found.head}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("export")

@@ -1,7 +1,7 @@
 """Runs: the list of runs, a run's page (per municipality its rates with dates, amounts and what
 blocks them, the monthly share chart against the rate-3 threshold) and the replay check."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -89,14 +89,13 @@ def municipality_view(session: Session, run: Run, status: MunicipalityStatus, us
 
 
 def verification(engine: Engine, run: Run, user: User, limit: int) -> dict[str, Any]:
-    """The replay check as JSON: identical or not, with the first differences (CPR numbers masked)."""
+    """Both checks as JSON: the replay (identical or not, with the first differences, CPR numbers
+    masked) and the seal (the run's digest recomputed, the chain of runs followed)."""
     found = audit.verify(engine, run.id, limit=limit)
     full = user.may("full_cpr")
     return {
-        "run_id": found.run_id,
-        "identical": found.identical,
-        "decisions": found.decisions,
-        "differences": found.differences,
+        **asdict(found),
+        "trusted": found.trusted,
         "first": [
             {
                 "municipality": d.municipality,

@@ -151,7 +151,12 @@ class Difference(BaseModel):
 
 class VerificationOut(BaseModel):
     run_id: int
-    identical: bool
+    identical: bool = Field(description="Replaying the run gives exactly what it stores")
     decisions: int
     differences: int
     first: list[Difference]
+    digest: str | None = Field(description="The digest stored when the run finished (null: before seals)")
+    recomputed: str = Field(description="The digest of what the run stores now")
+    sealed: bool | None = Field(description="The two digests agree (null: the run was never sealed)")
+    chain: list[str] = Field(description="Broken links of the chain of finished runs, in words")
+    trusted: bool = Field(description="Identical, sealed (or before seals) and the chain intact")
