@@ -152,3 +152,43 @@ class StoredDecision(Base):
     @property
     def facts(self) -> dict[str, Any] | None:
         return self.evidence.facts
+
+
+class RunDiff(Base):
+    """What changed from one run to another, computed once per pair and kept: the municipalities'
+    summary (a document, engine/runs/diff.py) here, the citizens' changes in `diff_changes`."""
+
+    __tablename__ = "diffs"
+
+    first_run: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    second_run: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[int] = mapped_column(Integer)
+    """How many citizens' decisions changed (the rows of `diff_changes`)."""
+
+
+class DiffChange(Base):
+    """One citizen's decision that changed between two runs, numbered in the order pages show them."""
+
+    __tablename__ = "diff_changes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["first_run", "second_run"],
+            ["diffs.first_run", "diffs.second_run"],
+            name="fk_diff_changes_diffs",
+            ondelete="CASCADE",
+        ),
+        Index("ix_diff_changes_municipality", "first_run", "second_run", "municipality", "position"),
+    )
+
+    first_run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    second_run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    municipality: Mapped[str] = mapped_column(String(3))
+    citizen_id: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(64))
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    why: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The rules failing before and after, and the facts that changed (fact: [before, after])."""

@@ -15,6 +15,7 @@ from engine.faces.users import Users
 from engine.faces.web import create_app
 from engine.input.importing import import_folder
 from engine.runs import audit, results
+from engine.runs import diff as diffs
 from engine.runs.run import nightly_run
 from engine.synthetic import Municipality, write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
@@ -125,7 +126,8 @@ def test_a_run_replays_from_the_data_known_at_the_run_not_from_later_deliveries(
     import_folder(runs, tmp_path / "later", report_dir=tmp_path / "later-report")
     later = nightly_run(runs, as_of=SECOND_DAY).run_id
     with Session(runs) as session:
-        changes = results.diff(session, results.get_run(session, 2), results.get_run(session, later))
+        found = diffs.compare(session, results.get_run(session, 2), results.get_run(session, later))
+        changes = diffs.changes(session, found)
     assert [(c.subject, c.after) for c in changes if c.decision == "fsm1.status"] == [
         (member.citizen_id, f"failed, exit foertidspension, group {member.group}")
     ]

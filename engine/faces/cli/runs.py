@@ -28,6 +28,7 @@ from engine.faces.cli.common import (
 )
 from engine.rules.pack import PackError
 from engine.runs import audit, results
+from engine.runs import diff as diffs
 from engine.runs.export import ExportFormat, export
 from engine.runs.run import RunRefused, nightly_run
 from models import cpr
@@ -135,35 +136,70 @@ def explain(
 def diff(
     first: Annotated[int, typer.Argument(help="The earlier run")],
     second: Annotated[int, typer.Argument(help="The later run")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per change")] = False,
+    municipality: OnlyMunicipality = None,
+    page: Annotated[int, typer.Option(min=1, help="Which page of the citizens' changes")] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=10_000, help="Citizens' changes a page")] = 100,
+    cross_programme: Annotated[
+        bool, typer.Option("--cross-programme", help="Compare runs of different programmes anyway")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="One JSON object: the summary (on page 1), the page of changes, the total"
+        ),
+    ] = False,
     show_cpr: ShowCpr = False,
 ) -> None:
-    """What changed between two runs (members, statuses, groups, rate decisions) and why.
+    """What changed between two runs: first per municipality (members, exits, visitation, each rate's
+    date and amount, each month, with why), then the citizens whose decisions changed, a page at a
+    time. Computed once per pair of runs and stored. Runs of different programmes are refused
+    (exit 2) unless --cross-programme is given.
 
-    Example: fsm diff 3 4
+    Example: fsm diff 3 4 --municipality 851
     """
     with Session(database()) as session:
         try:
-            changes = results.diff(session, results.get_run(session, first), results.get_run(session, second))
-        except results.NotFound as error:
+            found = diffs.compare(
+                session,
+                results.get_run(session, first),
+                results.get_run(session, second),
+                cross_programme=cross_programme,
+            )
+        except (results.NotFound, diffs.NotComparable) as error:
             raise fail(str(error)) from None
+        shown = diffs.changes(
+            session, found, municipality=municipality, offset=(page - 1) * per_page, limit=per_page
+        )
+    total, summary = found.citizens_in(municipality), found.summary_of(municipality)
     documents = [
-        {**change.__dict__, "subject": change.subject and cpr.shown(change.subject, full=show_cpr)}
-        for change in changes
+        {**change.__dict__, "subject": cpr.shown(change.subject, full=show_cpr)}
+        | {"facts_changed": cpr.shown_in(change.facts_changed, full=show_cpr)}
+        for change in shown
     ]
     if as_json:
-        typer.echo(json.dumps(documents, ensure_ascii=False, indent=2, default=str))
+        document = {
+            "runs": found.runs,
+            "summary": summary if page == 1 else None,
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "changes": documents,
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         return
-    console.print(f"{len(changes)} decisions differ between run {first} and run {second}")
+    for line in render.diff_header(found.runs):
+        console.print(line, highlight=False, soft_wrap=True)
+    if page == 1:
+        console.print(render.diff_counts(summary), highlight=False)
+        for entry in summary["municipalities"]:
+            for line in render.diff_municipality(entry):
+                console.print(line, highlight=False, soft_wrap=True)
+    last = max(1, -(-total // per_page))
+    console.print(f"citizens: {total} changes, page {page} of {last}", highlight=False)
     for change in documents:
-        why = "; ".join(
-            f"{k}: {render.value(a)} → {render.value(b)}" for k, (a, b) in change["facts_changed"].items()
-        )
-        failing = f" failing now: {', '.join(change['failed_after'])}" if change["failed_after"] else ""
-        console.print(
-            f"{change['municipality']} {change['subject'] or '(municipality)'} {change['decision']}: "
-            f"{change['before']} → {change['after']}.{failing}" + (f" Because {why}." if why else "")
-        )
+        console.print(render.diff_change(change), highlight=False, soft_wrap=True)
+    if page < last:
+        console.print(f"more: --page {page + 1}", highlight=False)
 
 
 audit_app = command_group(

@@ -43,9 +43,15 @@ def found_run(run_id: RunId, session: Db) -> Run:
 FoundRun = Annotated[Run, Depends(found_run)]
 
 
-def log_access(session: Session, user: User, action: str, run: Run, citizen_id: str | None) -> None:
-    """One row of the access log (who, when in UTC, what, which run and citizen), committed at once."""
-    session.add(
-        AccessLog(at=datetime.now(UTC), user=user.name, action=action, run_id=run.id, citizen_id=citizen_id)
+def log_access(
+    session: Session, user: User, action: str, run: Run, citizen_id: str | list[str] | None
+) -> None:
+    """The access log's rows of one view (who, when in UTC, what, which run and citizen), committed at
+    once: a row per citizen shown (`citizen_id` a list: a page showing several), or one row."""
+    at = datetime.now(UTC)
+    shown = citizen_id if isinstance(citizen_id, list) else [citizen_id]
+    session.add_all(
+        AccessLog(at=at, user=user.name, action=action, run_id=run.id, citizen_id=citizen)
+        for citizen in shown
     )
     session.commit()

@@ -1,16 +1,22 @@
-"""What changed between two runs, and why (the facts and failing rules), one page at a time."""
+"""What changed between two runs, and why: the municipalities' summary first, then the citizens,
+one page at a time. The comparison is computed once per pair of runs and stored (engine/runs/diff.py):
+every page reads it. Runs of different programmes are refused (400) unless `cross_programme` is
+asked for; a run that has not finished cannot be compared (409). Every page logs the citizens it shows."""
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from engine.faces import render
 from engine.faces.users import User
 from engine.faces.web.auth import Reader
-from engine.faces.web.deps import MAX_ID, Db
+from engine.faces.web.deps import MAX_ID, Db, log_access
 from engine.faces.web.pages import page
-from engine.faces.web.schemas import PROBLEMS, DiffPage
+from engine.faces.web.schemas import PROBLEMS, DiffPage, Problem
+from engine.runs import diff as diffs
 from engine.runs import results
 from models import cpr
 
@@ -20,17 +26,42 @@ routers = (pages, api)
 RunQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Query(alias="page", ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=1000)]
+Place = Annotated[str | None, Query(pattern=r"^\d{3}$", description="Only this municipality's changes")]
+Cross = Annotated[bool, Query(description="Compare runs of different programmes anyway")]
+PAGE_SIZE = 200
+REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The runs are of different programmes (ask cross_programme)"},
+    409: {"model": Problem, "description": "A run has not finished: it cannot be compared"},
+}
 
 
 def diff_page(
-    session: Session, first: int, second: int, number: int, per_page: int, user: User
+    session: Session,
+    first: int,
+    second: int,
+    *,
+    number: int,
+    per_page: int,
+    municipality: str | None,
+    cross_programme: bool,
+    user: User,
+    action: str,
 ) -> dict[str, Any]:
-    """One page of the changes from run `first` to run `second`; each citizen links to the later run
-    (or the earlier, if the later has no decision about them)."""
+    """One page of the changes from run `first` to run `second` (the summary with the first page);
+    each citizen links to the later run (or the earlier, if the later has no decision about them).
+    Logs the citizens shown, one row each."""
     before, after = results.get_run(session, first), results.get_run(session, second)
-    changes = results.diff(session, before, after)
-    shown = changes[(number - 1) * per_page : number * per_page]
-    subjects = [c.subject for c in shown if c.subject]
+    try:
+        found = diffs.compare(session, before, after, cross_programme=cross_programme)
+    except diffs.OtherProgrammes as error:
+        raise HTTPException(400, str(error)) from None
+    except diffs.NotComparable as error:
+        raise HTTPException(409, str(error)) from None
+    shown = diffs.changes(
+        session, found, municipality=municipality, offset=(number - 1) * per_page, limit=per_page
+    )
+    subjects = [c.subject for c in shown]
+    log_access(session, user, f"diff {first}→{second} {action}", after, subjects)
     refs = {run.id: results.citizen_refs(session, run, subjects) for run in (after, before)}
     full = user.may("full_cpr")
     documents = []
@@ -39,8 +70,8 @@ def diff_page(
         documents.append(
             {
                 **change.__dict__,
-                "subject": change.subject and cpr.shown(change.subject, full=full),
-                "ref": refs[ref_run][change.subject] if ref_run and change.subject else None,
+                "subject": cpr.shown(change.subject, full=full),
+                "ref": refs[ref_run][change.subject] if ref_run else None,
                 "ref_run": ref_run,
                 "facts_changed": cpr.shown_in(
                     {k: list(v) for k, v in change.facts_changed.items()}, full=full
@@ -50,23 +81,71 @@ def diff_page(
     return {
         "first": first,
         "second": second,
-        "total": len(changes),
+        "municipality": municipality,
+        "runs": found.runs,
+        "summary": found.summary_of(municipality) if number == 1 else None,
+        "total": found.citizens_in(municipality),
         "page": number,
         "per_page": per_page,
         "changes": documents,
     }
 
 
+def _link(found: dict[str, Any], cross_programme: bool, **changes: Any) -> str:
+    query = {"first": found["first"], "second": found["second"], "municipality": found["municipality"]}
+    query |= {"cross_programme": "true" if cross_programme else None, **changes}
+    return "/diff?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+
 @pages.get("/diff", response_class=HTMLResponse)
 def diff_html(
-    request: Request, first: RunQuery, second: RunQuery, user: Reader, session: Db, number: PageNumber = 1
+    request: Request,
+    first: RunQuery,
+    second: RunQuery,
+    user: Reader,
+    session: Db,
+    number: PageNumber = 1,
+    municipality: Place = None,
+    cross_programme: Cross = False,
 ) -> Response:
-    found = diff_page(session, first, second, number, 200, user)
-    last = max(1, -(-found["total"] // 200))
-    return page(request, "diff.html", {"diff": found, "last": last}, user=user)
+    found = diff_page(
+        session,
+        first,
+        second,
+        number=number,
+        per_page=PAGE_SIZE,
+        municipality=municipality,
+        cross_programme=cross_programme,
+        user=user,
+        action="page",
+    )
+    last = max(1, -(-found["total"] // PAGE_SIZE))
+    context = {
+        "diff": found,
+        "last": last,
+        "header": render.diff_header(found["runs"]),
+        "counts": render.diff_counts(found["summary"]) if found["summary"] else None,
+        "municipalities": [
+            {
+                "code": m["code"],
+                "lines": render.diff_municipality(m),
+                "link": _link(found, cross_programme, municipality=m["code"]),
+            }
+            for m in (found["summary"] or {}).get("municipalities", [])
+        ],
+        "previous": _link(found, cross_programme, page=number - 1) if number > 1 else None,
+        "next": _link(found, cross_programme, page=number + 1) if number < last else None,
+        "everywhere": _link(found, cross_programme, municipality=None) if municipality else None,
+    }
+    return page(request, "diff.html", context, user=user)
 
 
-@api.get("/diff", response_model=DiffPage, summary="What changed between two runs, and why")
+@api.get(
+    "/diff",
+    response_model=DiffPage,
+    summary="What changed between two runs, and why: the summary (on page 1), then the citizens",
+    responses=REFUSED,
+)
 def diff_api(
     first: RunQuery,
     second: RunQuery,
@@ -74,5 +153,17 @@ def diff_api(
     session: Db,
     number: PageNumber = 1,
     per_page: PerPage = 100,
+    municipality: Place = None,
+    cross_programme: Cross = False,
 ) -> dict[str, Any]:
-    return diff_page(session, first, second, number, per_page, user)
+    return diff_page(
+        session,
+        first,
+        second,
+        number=number,
+        per_page=per_page,
+        municipality=municipality,
+        cross_programme=cross_programme,
+        user=user,
+        action="api",
+    )

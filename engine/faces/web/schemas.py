@@ -121,7 +121,7 @@ class CitizenDetail(BaseModel):
 
 class Change(BaseModel):
     municipality: str
-    subject: str | None
+    subject: str
     ref: int | None = Field(description="The citizen's reference in the later run (or the earlier one)")
     ref_run: int | None
     decision: str
@@ -135,7 +135,15 @@ class Change(BaseModel):
 class DiffPage(BaseModel):
     first: int
     second: int
-    total: int
+    municipality: str | None = Field(description="The municipality the page is limited to, if any")
+    runs: dict[str, Any] = Field(
+        description="The two runs (programme, as-of date, delivery, scope) and `notes`: what differs between them besides their results"
+    )
+    summary: dict[str, Any] | None = Field(
+        description="On page 1: the citizens' changes counted, and per municipality what changed "
+        "(figures, rates with their date and amount, months) before → after, with why"
+    )
+    total: int = Field(description="Citizens' changes in all (in the municipality, if one is asked for)")
     page: int
     per_page: int
     changes: list[Change]
