@@ -68,7 +68,10 @@ def test_fsm1_every_month_end_from_2016_to_2026_runs_and_evaluates():
         if day < date(2017, 1, 1):
             assert pending == [f"not yet decidable on {day}: the rate rules apply from 2017-01-01"] * 3
             assert [d.verdict for d in result.rates] == [NOT_YET_DECIDABLE] * 3
-            assert result.rates[0].detail == {"not_yet_decidable": pending[0]} and not result.status.months
+            assert (
+                result.rates[0].detail == {"blocked_by": {"not_yet_decidable": pending[0]}}
+                and not result.status.months
+            )
         else:
             assert not pending and result.status.rates[0].amount == Decimal("86673.00")
     assert seen == {True, False}

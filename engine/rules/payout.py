@@ -57,23 +57,9 @@ def pending_rate(
     pack: Pack, decision_id: str, rate: int, grant: Grant, as_of: date, reason: str
 ) -> tuple[RateResult, Decision]:
     """A rate that cannot be decided on the as-of date (its rules or parameters are not yet in
-    force): not triggered, nothing paid, and the reason in its trace and in what blocks it."""
-    result = RateResult(
-        rate=rate,
-        triggered=False,
-        date=None,
-        amount=Decimal("0.00"),
-        blocked_by={"not_yet_decidable": reason},
-    )
-    decision = to_decision(
-        pack,
-        decision_id,
-        subject=grant.municipality,
-        municipality=grant.municipality,
-        passed=False,
-        day=as_of,
-        trace=(),
-        detail={"not_yet_decidable": reason},
+    force): not triggered, nothing paid, and the reason in what blocks it and in its decision."""
+    result, decision = priced(
+        pack, decision_id, rate, grant, None, as_of, Decimal("0.00"), (), {"not_yet_decidable": reason}
     )
     return result, decision.model_copy(update={"verdict": NOT_YET_DECIDABLE})
 

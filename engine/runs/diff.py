@@ -55,6 +55,10 @@ class Change:
     failed_before: list[str]
     failed_after: list[str]
     facts_changed: dict[str, tuple[Any, Any]]
+    outcome: tuple[bool | None, bool | None]
+    """Passed before and after (None: not evaluated by that run)."""
+    exit_status: tuple[str | None, str | None]
+    """A member's exit status before and after (None: active, or not a status)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def changes(
             failed_before=row.why["failed_before"],
             failed_after=row.why["failed_after"],
             facts_changed={k: (v[0], v[1]) for k, v in row.why["facts_changed"].items()},
+            outcome=(row.why["outcome"][0], row.why["outcome"][1]),
+            exit_status=(row.why["exit_status"][0], row.why["exit_status"][1]),
         )
         for row in rows
     ]
@@ -159,6 +165,8 @@ def _store(session: Session, first: int, second: int, summary: dict[str, Any], f
                 "failed_before": change.failed_before,
                 "failed_after": change.failed_after,
                 "facts_changed": {k: list(v) for k, v in change.facts_changed.items()},
+                "outcome": list(change.outcome),
+                "exit_status": list(change.exit_status),
             },
         }
         for position, change in enumerate(found)
@@ -279,6 +287,8 @@ def _citizen_changes(session: Session, first: Run, second: Run) -> list[Change]:
                     and (facts_before.get(name), facts_after.get(name)) != days
                     and not isinstance(facts_after.get(name), dict | list)
                 },
+                outcome=(None if old is None else old[3], None if new is None else new[3]),
+                exit_status=(None if old is None else old[4], None if new is None else new[4]),
             )
         )
     return sorted(found, key=lambda c: (c.municipality, c.decision, c.subject))
@@ -475,3 +485,49 @@ def _municipality_changes(
     if months:
         entry["months"] = months
     return entry
+
+
+def since_previous(session: Session, run: Run) -> dict[str, Any] | None:
+    """What changed since the programme's previous finished run (None: there is none), for
+    monitoring: rates newly triggered, members who exited (counted per municipality and exit
+    status: no CPR number), and the municipalities whose status changed."""
+    previous = session.scalars(
+        select(Run)
+        .where(Run.programme == run.programme, Run.status == "finished", Run.id < run.id)
+        .order_by(Run.id.desc())
+        .limit(1)
+    ).first()
+    if previous is None:
+        return None
+    found = compare(session, previous, run)
+    exited: dict[tuple[str, str | None], int] = {}
+    for change in changes(session, found, limit=found.total):
+        if change.decision == f"{run.programme}.status" and change.outcome == (True, False):
+            key = (change.municipality, change.exit_status[1])
+            exited[key] = exited.get(key, 0) + 1
+    places = found.summary["municipalities"]
+    return {
+        "run": previous.id,
+        "as_of": previous.as_of.isoformat(),
+        "notes": found.runs["notes"],
+        "rates_triggered": [
+            {
+                "municipality": m["code"],
+                "rate": r["rate"],
+                "date": r["after"]["date"],
+                "amount": r["after"]["amount"],
+            }
+            for m in places
+            for r in m.get("rates", ())
+            if r["after"] and r["after"]["triggered"] and not (r["before"] or {}).get("triggered")
+        ],
+        "members_exited": [
+            {"municipality": code, "exit_status": status, "members": count}
+            for (code, status), count in sorted(
+                exited.items(), key=lambda item: (item[0][0], item[0][1] or "")
+            )
+        ],
+        "municipalities_changed": [
+            m["code"] for m in places if m.keys() & {"figures", "rates", "months", "only_in"}
+        ],
+    }

@@ -149,7 +149,12 @@ def test_a_run_shows_rates_the_share_chart_and_replays_identically(page):
     assert chart.is_visible() and "rate 3: 40 %" in chart.inner_html()
     screenshot(chart, "run-chart")
     page.click("text=Verify run 2")
-    assert page.locator("section.verify p.ok").inner_text().startswith("Identical: replaying run 2")
+    checks = page.locator("section.verify p.ok")
+    assert checks.first.inner_text().startswith("Identical: replaying run 2")
+    assert (
+        checks.nth(1).inner_text().startswith("Sealed: what run 2 stores gives the digest it was sealed with")
+    )
+    assert checks.nth(2).inner_text().startswith("Chain intact")
     screenshot(page, "run", full_page=True)
 
 

@@ -4,14 +4,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.faces import render
 from engine.faces.cli.common import (
+    BAD_INPUT,
     CORES,
     OnlyMunicipality,
     Programme,
@@ -30,8 +32,12 @@ from engine.rules.pack import PackError
 from engine.runs import audit, results
 from engine.runs import diff as diffs
 from engine.runs.export import ExportFormat, export
-from engine.runs.run import RunRefused, nightly_run
+from engine.runs.run import RunOutcome, RunRefused, nightly_run
 from models import cpr
+
+REFUSED_BUSY = 75
+"""`fsm run` refused because another run holds the run lock: try again later (sysexits EX_TEMPFAIL)."""
+RUN_FAILED = 1
 
 
 @app.command("run")
@@ -43,15 +49,29 @@ def run_command(
     programme: Programme = "fsm1",
     municipality: OnlyMunicipality = None,
     workers: Workers = CORES,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print a JSON summary for monitoring (and what changed since the last run)"
+        ),
+    ] = False,
 ) -> None:
     """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
 
-    Example: fsm run --as-of 2018-03-02
+    Exit status: 0 finished; 1 the run failed (marked failed, one line says why); 2 refused: bad
+    input (e.g. a day before the rules apply); 75 refused: another run holds the lock (try later).
+    Example: fsm run --as-of 2018-03-02 --json
     """
     engine = database()
     day = as_of or today_or_fail()
+    started: list[int] = []
     with progress_bar("evaluating citizens") as bar:
         task = bar.add_task("citizens", total=None)
+
+        def on_start(run_id: int, total: int) -> None:
+            started.append(run_id)
+            bar.update(task, total=total)
+
         try:
             outcome = nightly_run(
                 engine,
@@ -59,17 +79,54 @@ def run_command(
                 as_of=day,
                 municipality=municipality,
                 workers=workers,
-                on_start=lambda _run, total: bar.update(task, total=total),
+                on_start=on_start,
                 advance=lambda n: bar.advance(task, n),
             )
         except (RunRefused, PackError) as error:
-            raise fail(str(error)) from None
+            busy = isinstance(error, RunRefused)
+            _report_unfinished(as_json, "refused", None, str(error))
+            raise typer.Exit(REFUSED_BUSY if busy else BAD_INPUT) from None
+        except Exception as error:  # noqa: BLE001 - any failure of the run: one line, the run is marked failed
+            run_id = started[0] if started else None
+            _report_unfinished(as_json, "failed", run_id, f"{type(error).__name__}: {error}")
+            raise typer.Exit(RUN_FAILED) from None
+    if as_json:
+        typer.echo(json.dumps(_run_summary(engine, outcome), ensure_ascii=False, indent=2))
+        return
     for stale in outcome.interrupted:
         console.print(f"[yellow]run {stale} had been interrupted; it is now marked failed[/yellow]")
     members = sum(s.members for s in outcome.statuses)
     console.print(
         f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.statuses)} municipalities, {members} members"
     )
+
+
+def _report_unfinished(as_json: bool, status: str, run_id: int | None, error: str) -> None:
+    """A run refused or failed: one line on standard error, and the JSON summary if asked for."""
+    about = f"run {run_id} failed: " if run_id is not None else ""
+    typer.echo(f"error: {about}{error.splitlines()[0] if error else status}", err=True)
+    if as_json:
+        typer.echo(json.dumps({"run": run_id, "status": status, "error": error}, ensure_ascii=False))
+
+
+def _run_summary(engine: Engine, outcome: RunOutcome) -> dict[str, Any]:
+    """`fsm run --json`: the run, its counts and seal, and what changed since the programme's last run."""
+    with Session(engine) as session:
+        run = results.get_run(session, outcome.run_id)
+        return {
+            "run": run.id,
+            "status": run.status,
+            "programme": run.programme,
+            "as_of": run.as_of.isoformat(),
+            "delivery": run.delivery_id,
+            "municipalities": len(outcome.statuses),
+            "citizens": run.citizens,
+            "members": run.members,
+            "decisions": run.decisions,
+            "digest": run.digest,
+            "interrupted": outcome.interrupted,
+            "since_previous": diffs.since_previous(session, run),
+        }
 
 
 @app.command()
@@ -91,8 +148,22 @@ def status(
             shown = results.statuses(session, found, municipality)
         except results.NotFound as error:
             raise fail(str(error)) from None
-    if not shown:
+    if not shown and municipality is not None:
         raise fail(f"run {found.id} has no municipality {municipality}")
+    if found.status != "finished":
+        raise fail(
+            f"run {found.id} is {found.status}: it stored no results"
+            + (f" ({found.error})" if found.error else "")
+        )
+    if not shown and not as_json:
+        data = f"delivery {found.delivery_id}" if found.delivery_id is not None else "no delivery yet"
+        console.print(
+            f"run {found.id} ({found.status}), {found.programme} as of {found.as_of}, evaluated no municipality: "
+            f"no {found.programme} grant was known ({data})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     if as_json:
         typer.echo(
             json.dumps(

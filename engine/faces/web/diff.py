@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from engine.faces import render
 from engine.faces.users import User
 from engine.faces.web.auth import Reader
-from engine.faces.web.deps import MAX_ID, Db, log_access
+from engine.faces.web.deps import Db, log_access
 from engine.faces.web.pages import page
-from engine.faces.web.schemas import PROBLEMS, DiffPage, Problem
+from engine.faces.web.schemas import PROBLEMS, DiffPage, DiffQuery, Problem
 from engine.runs import diff as diffs
 from engine.runs import results
 from models import cpr
@@ -23,11 +23,8 @@ from models import cpr
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["diff"], responses=PROBLEMS)
 routers = (pages, api)
-RunQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
-PageNumber = Annotated[int, Query(alias="page", ge=1, le=100_000)]
+Wanted = Annotated[DiffQuery, Query()]
 PerPage = Annotated[int, Query(ge=1, le=1000)]
-Place = Annotated[str | None, Query(pattern=r"^\d{3}$", description="Only this municipality's changes")]
-Cross = Annotated[bool, Query(description="Compare runs of different programmes anyway")]
 PAGE_SIZE = 200
 REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The runs are of different programmes (ask cross_programme)"},
@@ -35,33 +32,22 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def diff_page(
-    session: Session,
-    first: int,
-    second: int,
-    *,
-    number: int,
-    per_page: int,
-    municipality: str | None,
-    cross_programme: bool,
-    user: User,
-    action: str,
-) -> dict[str, Any]:
+def diff_page(session: Session, wanted: DiffQuery, per_page: int, user: User, action: str) -> dict[str, Any]:
     """One page of the changes from run `first` to run `second` (the summary with the first page);
     each citizen links to the later run (or the earlier, if the later has no decision about them).
     Logs the citizens shown, one row each."""
-    before, after = results.get_run(session, first), results.get_run(session, second)
+    before, after = results.get_run(session, wanted.first), results.get_run(session, wanted.second)
     try:
-        found = diffs.compare(session, before, after, cross_programme=cross_programme)
+        found = diffs.compare(session, before, after, cross_programme=wanted.cross_programme)
     except diffs.OtherProgrammes as error:
         raise HTTPException(400, str(error)) from None
     except diffs.NotComparable as error:
         raise HTTPException(409, str(error)) from None
     shown = diffs.changes(
-        session, found, municipality=municipality, offset=(number - 1) * per_page, limit=per_page
+        session, found, municipality=wanted.municipality, offset=(wanted.page - 1) * per_page, limit=per_page
     )
     subjects = [c.subject for c in shown]
-    log_access(session, user, f"diff {first}→{second} {action}", after, subjects)
+    log_access(session, user, f"diff {before.id}→{after.id} {action}", after, subjects)
     refs = {run.id: results.citizen_refs(session, run, subjects) for run in (after, before)}
     full = user.may("full_cpr")
     documents = []
@@ -79,46 +65,27 @@ def diff_page(
             }
         )
     return {
-        "first": first,
-        "second": second,
-        "municipality": municipality,
+        "first": before.id,
+        "second": after.id,
+        "municipality": wanted.municipality,
         "runs": found.runs,
-        "summary": found.summary_of(municipality) if number == 1 else None,
-        "total": found.citizens_in(municipality),
-        "page": number,
+        "summary": found.summary_of(wanted.municipality) if wanted.page == 1 else None,
+        "total": found.citizens_in(wanted.municipality),
+        "page": wanted.page,
         "per_page": per_page,
         "changes": documents,
     }
 
 
-def _link(found: dict[str, Any], cross_programme: bool, **changes: Any) -> str:
-    query = {"first": found["first"], "second": found["second"], "municipality": found["municipality"]}
-    query |= {"cross_programme": "true" if cross_programme else None, **changes}
+def _link(wanted: DiffQuery, **changes: Any) -> str:
+    query = {**wanted.model_dump(), **changes}
+    query["cross_programme"] = "true" if query["cross_programme"] else None
     return "/diff?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
 @pages.get("/diff", response_class=HTMLResponse)
-def diff_html(
-    request: Request,
-    first: RunQuery,
-    second: RunQuery,
-    user: Reader,
-    session: Db,
-    number: PageNumber = 1,
-    municipality: Place = None,
-    cross_programme: Cross = False,
-) -> Response:
-    found = diff_page(
-        session,
-        first,
-        second,
-        number=number,
-        per_page=PAGE_SIZE,
-        municipality=municipality,
-        cross_programme=cross_programme,
-        user=user,
-        action="page",
-    )
+def diff_html(request: Request, wanted: Wanted, user: Reader, session: Db) -> Response:
+    found = diff_page(session, wanted, PAGE_SIZE, user, "page")
     last = max(1, -(-found["total"] // PAGE_SIZE))
     context = {
         "diff": found,
@@ -129,13 +96,13 @@ def diff_html(
             {
                 "code": m["code"],
                 "lines": render.diff_municipality(m),
-                "link": _link(found, cross_programme, municipality=m["code"]),
+                "link": _link(wanted, municipality=m["code"], page=1),
             }
             for m in (found["summary"] or {}).get("municipalities", [])
         ],
-        "previous": _link(found, cross_programme, page=number - 1) if number > 1 else None,
-        "next": _link(found, cross_programme, page=number + 1) if number < last else None,
-        "everywhere": _link(found, cross_programme, municipality=None) if municipality else None,
+        "previous": _link(wanted, page=wanted.page - 1) if wanted.page > 1 else None,
+        "next": _link(wanted, page=wanted.page + 1) if wanted.page < last else None,
+        "everywhere": _link(wanted, municipality=None, page=1) if wanted.municipality else None,
     }
     return page(request, "diff.html", context, user=user)
 
@@ -146,24 +113,5 @@ def diff_html(
     summary="What changed between two runs, and why: the summary (on page 1), then the citizens",
     responses=REFUSED,
 )
-def diff_api(
-    first: RunQuery,
-    second: RunQuery,
-    user: Reader,
-    session: Db,
-    number: PageNumber = 1,
-    per_page: PerPage = 100,
-    municipality: Place = None,
-    cross_programme: Cross = False,
-) -> dict[str, Any]:
-    return diff_page(
-        session,
-        first,
-        second,
-        number=number,
-        per_page=per_page,
-        municipality=municipality,
-        cross_programme=cross_programme,
-        user=user,
-        action="api",
-    )
+def diff_api(wanted: Wanted, user: Reader, session: Db, per_page: PerPage = 100) -> dict[str, Any]:
+    return diff_page(session, wanted, per_page, user, "api")

@@ -130,6 +130,23 @@ class Change(BaseModel):
     failed_before: list[str]
     failed_after: list[str]
     facts_changed: dict[str, list[Any]] = Field(description="fact: [before, after]")
+    outcome: list[bool | None] = Field(description="Passed [before, after] (null: not evaluated)")
+    exit_status: list[str | None] = Field(description="A member's exit status [before, after] (null: active)")
+
+
+class DiffQuery(BaseModel):
+    """Which two runs to compare, and which page of the changes to show."""
+
+    first: int = Field(ge=1, le=2**31 - 1, description="The earlier run")
+    second: int = Field(ge=1, le=2**31 - 1, description="The later run")
+    page: int = Field(1, ge=1, le=100_000)
+    municipality: str | None = Field(None, pattern=r"^\d{3}$", description="Only this municipality's changes")
+    cross_programme: bool = Field(False, description="Compare runs of different programmes anyway")
+
+    @field_validator("municipality", mode="before")
+    @classmethod
+    def _empty_means_any(cls, value: Any) -> Any:
+        return None if value == "" else value
 
 
 class DiffPage(BaseModel):
