@@ -160,12 +160,21 @@ def routes(engine: Engine, folder: Path) -> None:
 
         for path in paths:
             print(f"  {best_of(get(path)):.3f} s  GET {path}")
-        with Session(engine) as session:
-            session.execute(delete(RunDiff))
-            session.commit()
-        first = best_of(get("/api/diff?first=1&second=2"), times=1)
+
+        def first_call() -> None:
+            with Session(engine) as session:
+                session.execute(delete(RunDiff))
+                session.commit()
+            started = time.perf_counter()
+            get("/api/diff?first=1&second=2")()
+            times.append(time.perf_counter() - started)
+
+        times: list[float] = []
+        for _ in range(3):
+            first_call()
         print(
-            f"  {first:.3f} s  GET /api/diff?first=1&second=2 (the first call: computes and stores the diff)"
+            f"  {min(times):.3f} s  GET /api/diff?first=1&second=2, the first call of a pair: computes and "
+            f"stores the diff (every try: {', '.join(f'{t:.3f}' for t in times)} s)"
         )
 
 

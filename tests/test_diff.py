@@ -114,7 +114,12 @@ def test_a_later_as_of_date_adds_months_and_says_so(engine: Engine, tmp_path: Pa
     assert found.summary["runs"]["notes"] == [
         "run 1 is as of 2018-03-02, run 2 as of 2018-06-01: decisions may change with the date alone"
     ]
-    months = only(found, "851")["months"]
+    entry = only(found, "851")
+    (rate3,) = [r for r in entry["rates"] if r["rate"] == 3]  # still not triggered, but further on
+    assert rate3["before"] == rate3["after"] and rate3["before"]["triggered"] is False
+    assert rate3["why"][0].startswith("what held it back: ") and "months short" in rate3["why"][0]
+    assert "months whose qualification changed" in rate3["why"][1] or len(rate3["why"]) == 1
+    months = entry["months"]
     assert [(m["month"], m["before"], m["why"]) for m in months] == [
         (month, None, "looked at by run 2 only (as of 2018-06-01: a month counts once it has ended)")
         for month in ("2018-03", "2018-04", "2018-05")

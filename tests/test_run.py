@@ -192,6 +192,6 @@ def test_explain_shows_a_citizens_decisions_with_traces_and_diff_names_what_chan
     assert citizen not in explained.output and citizen[:6] + "-xxxx" in explained.output
     changed = runner.invoke(app, ["diff", "1", "2", "--json"])
     (place,) = json.loads(changed.output)["summary"]["municipalities"]
-    assert [r["rate"] for r in place["rates"]] == [3]  # rate 1: on approval, rate 2: in 2017, both nights
+    assert [r["rate"] for r in place["rates"]] == [3]  # rate 1: on approval; rate 2: the same 10 unvisitated
     assert runner.invoke(app, ["explain", "nobody", "--run", "1"]).exit_code == 2
     assert runner.invoke(app, ["status", "--run", "99"]).exit_code == 2

@@ -164,7 +164,7 @@ def test_the_diff_names_what_changed_between_two_runs(client, stored_runs):
         == "run 1 is as of 2018-03-02, run 2 as of 2019-08-31: decisions may change with the date alone"
     )
     (place,) = found["summary"]["municipalities"]
-    assert [r["rate"] for r in place["rates"]] == [3] and len(place["months"]) > 12
+    assert [r["rate"] for r in place["rates"]] == [3] and len(place["months"]) > 12  # rate 2: 10 unvisitated
     assert get(client, "/api/diff?first=2&second=2").json()["total"] == 0
     assert (
         get(client, "/api/diff?first=1&second=2&page=2&per_page=1").json()["changes"] == found["changes"][1:2]

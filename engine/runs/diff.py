@@ -416,9 +416,15 @@ def _blockers(blocked: Mapping[str, Any] | None) -> str | None:
     if "not_yet_decidable" in blocked:
         return str(blocked["not_yet_decidable"])
     if "not_visitated" in blocked:
-        return f"{blocked['not_visitated']} not visitated on {blocked['day']}"
+        return f"{blocked['not_visitated']} members not visitated"
     if "steps" in blocked:
         return "; ".join(f"{s['step']} reached in {s['reached_in'] or 'no month'}" for s in blocked["steps"])
+    if "months" in blocked:
+        short = [
+            f"{m['month']} ({'cannot qualify' if 'cannot_qualify' in m else str(m['needed']) + ' more'})"
+            for m in blocked["months"]
+        ]
+        return f"{len(short)} months short, the latest {', '.join(short[-3:])}" if short else None
     return None
 
 
@@ -438,9 +444,10 @@ def _rate_causes(
     if a["grant"] != b["grant"]:
         causes.append(f"the grant: {a['grant']} → {b['grant']} kr")
     try:
-        used = {name for rule in pack.decision(f"{programme}.rate{rate}").rules for name in rule.parameters}
+        spec = pack.decision(f"{programme}.rate{rate}")
     except KeyError:
-        used = set()
+        spec = None
+    used = {name for rule in spec.rules for name in rule.parameters} if spec else set()
     for name in sorted(used):
         x, y = old.rate_parameters.get(name), new.rate_parameters.get(name)
         if x != y:
@@ -453,7 +460,7 @@ def _rate_causes(
         for m in months
         if (m["before"] or {}).get("qualifies") != (m["after"] or {}).get("qualifies")
     ]
-    if qualifying and rate != 1:
+    if qualifying and spec is not None and spec.facts.endswith("_month"):  # a rate decided on months
         causes.append("months whose qualification changed: " + ", ".join(qualifying))
     if first.as_of != second.as_of and before["date"] != after["date"]:
         causes.append(f"the as-of date: {first.as_of} → {second.as_of}")
@@ -472,7 +479,8 @@ def _municipality_changes(
     for number in sorted({r["rate"] for r in a["rates"]} | {r["rate"] for r in b["rates"]}):
         x = next((r for r in a["rates"] if r["rate"] == number), None)
         y = next((r for r in b["rates"] if r["rate"] == number), None)
-        if _rate_terms(x) == _rate_terms(y):
+        held = [_blockers((r or {}).get("blocked_by")) for r in (x, y)]
+        if _rate_terms(x) == _rate_terms(y) and held[0] == held[1]:
             continue
         causes = (
             _rate_causes(pack, second.programme, number, old, new, months, (first, second))

@@ -6,15 +6,16 @@ parameter values, every decision row with the evidence it rests on, and the prev
 digest. Changing, adding or deleting a stored row or run therefore shows: the run's digest no longer
 matches its content, or the next run's `previous_digest` no longer matches it.
 
-Canonical means: decision rows as text lines (`LINE`: every field by `repr`, so no separator can be
+Canonical means: decision rows as text lines (`LINE`: each text field by `repr`, so no separator can be
 forged), sorted, evidence named by the SHA-256 of its stored text; statuses and parameters as JSON
 with sorted keys. So the digest depends on what was stored, never on how: not on row ids, evidence
 numbers, or the order in which the rows were made or stored.
 
 The nightly run seals as it stores (`Seal`: the rows pass by once, ~1 µs each), streaming the
 lines into the hash while they arrive in citizen order, as the run's chunks do; if they arrive
-otherwise, the digest is made from the database instead, which gives the same digest. An audit recomputes
-it from the database alone (`stored_digest`).
+otherwise, the digest is made from the database instead, which gives the same digest. Every row
+a run stores must pass through `Seal.add`, however it was made (evaluated tonight or carried over
+from an earlier run). An audit recomputes the digest from the database alone (`stored_digest`).
 """
 
 import hashlib
