@@ -1,6 +1,7 @@
 """The auditors' web UI and JSON API (`fsm serve`): browse runs, read any decision's trace, prove a
 run replays. Server-rendered pages and a JSON API under /api (OpenAPI at /openapi.json), all behind
-authentication; the application changes nothing but the access log."""
+authentication; the application writes nothing but the access log and the diffs it computes (once
+per pair of runs, engine/runs/diff.py)."""
 
 from typing import Annotated, Any
 
