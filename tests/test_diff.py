@@ -198,6 +198,15 @@ def test_a_diff_is_computed_once_and_stored(retirements: Engine, monkeypatch: py
         assert session.scalar(select(func.count()).select_from(DiffChange)) == first.total == 5
 
 
+def test_a_diff_stored_by_another_release_is_computed_again(retirements: Engine):
+    first = compared(retirements, 1, 2)
+    with Session(retirements) as session, session.begin():
+        stored = session.get(RunDiff, (1, 2))
+        stored.summary = {**stored.summary, "version": 0, "citizen_changes": 99}
+    again = compared(retirements, 1, 2)
+    assert again == first and again.summary["version"] == diffs.VERSION
+
+
 def naive_changes(engine: Engine, first: int, second: int) -> list[tuple[str, str, str, str, str]]:
     """The reference: every citizen decision of both runs in memory, the latest day's per key."""
 

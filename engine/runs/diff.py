@@ -27,6 +27,8 @@ from engine.rules.pack import Pack
 from engine.runs.results import stored_pack
 from models.runs import DiffChange, Evidence, Run, RunDiff, RunMunicipality, StoredDecision
 
+VERSION = 1
+"""Of what a diff says and how: a diff stored by a release with another version is computed again."""
 FIGURES = ("members", "active", "grant")
 MONTH_FIGURES = ("effort_group", "in_activity", "qualifies")
 """A month's figures as the status has them (`in_activity`: counted, for FSM2)."""
@@ -78,7 +80,7 @@ class Diff:
 
     def summary_of(self, municipality: str | None) -> dict[str, Any]:
         """The counts and the municipalities' changes (of one municipality only)."""
-        shown = {k: v for k, v in self.summary.items() if k != "runs"}
+        shown = {k: v for k, v in self.summary.items() if k not in ("runs", "version")}
         if municipality is not None:
             shown["municipalities"] = [m for m in shown["municipalities"] if m["code"] == municipality]
         return shown
@@ -102,6 +104,10 @@ def compare(session: Session, first: Run, second: Run, *, cross_programme: bool 
             "different programmes share no decision; ask for a cross-programme comparison to see them anyway"
         )
     stored = session.get(RunDiff, (first.id, second.id))
+    if stored is not None and stored.summary.get("version") != VERSION:  # made by an earlier release
+        session.delete(stored)
+        session.flush()
+        stored = None
     if stored is None:
         summary, changes = _computed(session, first, second)
         try:
@@ -351,6 +357,7 @@ def _summary(session: Session, first: Run, second: Run, citizens: Mapping[str, i
             municipalities.append(entry)
     unchanged = len(before.keys() | after.keys()) - len(municipalities)
     return {
+        "version": VERSION,
         "runs": {"first": _run_header(first), "second": _run_header(second), "notes": _notes(first, second)},
         "citizen_changes": sum(citizens.values()),
         "municipalities": municipalities,
