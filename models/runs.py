@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,11 @@ class Run(Base):
     citizens: Mapped[int] = mapped_column(Integer, default=0)
     members: Mapped[int] = mapped_column(Integer, default=0)
     decisions: Mapped[int] = mapped_column(Integer, default=0)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    """A finished run's seal: SHA-256 over what it stored and `previous_digest` (engine/runs/digest.py);
+    None for a run that has not finished (or finished before runs were sealed)."""
+    previous_digest: Mapped[str | None] = mapped_column(String(64))
+    """The digest of the finished run before it when it was sealed: the runs form a chain."""
 
 
 class RunMunicipality(Base):
@@ -86,13 +92,34 @@ class Evidence(Base):
 class StoredDecision(Base):
     """One decision of a run, and the evidence it rests on (the facts and the engine's verdicts).
 
+    A run decides once per citizen, municipality, decision and day (a rate once per municipality,
+    decision and day): unique indexes refuse a second copy, which would count twice.
+
     Citizens' decisions keep evidence only; the trace is rebuilt from the run's pack and
     parameters. Rate decisions, with facts on many days or months, keep their whole trace too.
     """
 
     __tablename__ = "decisions"
     __table_args__ = (
-        Index("ix_decisions_run_citizen", "run_id", "citizen_id"),
+        Index(
+            "uq_decisions_citizen_decision",
+            "run_id",
+            "citizen_id",
+            "municipality",
+            "decision",
+            "day",
+            unique=True,
+        ),
+        Index(
+            "uq_decisions_rate",
+            "run_id",
+            "municipality",
+            "decision",
+            "day",
+            unique=True,
+            sqlite_where=text("citizen_id IS NULL"),
+            postgresql_where=text("citizen_id IS NULL"),
+        ),
         Index("ix_decisions_run_municipality_decision", "run_id", "municipality", "decision"),
         ForeignKeyConstraint(
             ["run_id", "evidence_id"],
@@ -125,3 +152,43 @@ class StoredDecision(Base):
     @property
     def facts(self) -> dict[str, Any] | None:
         return self.evidence.facts
+
+
+class RunDiff(Base):
+    """What changed from one run to another, computed once per pair and kept: the municipalities'
+    summary (a document, engine/runs/diff.py) here, the citizens' changes in `diff_changes`."""
+
+    __tablename__ = "diffs"
+
+    first_run: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    second_run: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[int] = mapped_column(Integer)
+    """How many citizens' decisions changed (the rows of `diff_changes`)."""
+
+
+class DiffChange(Base):
+    """One citizen's decision that changed between two runs, numbered in the order pages show them."""
+
+    __tablename__ = "diff_changes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["first_run", "second_run"],
+            ["diffs.first_run", "diffs.second_run"],
+            name="fk_diff_changes_diffs",
+            ondelete="CASCADE",
+        ),
+        Index("ix_diff_changes_municipality", "first_run", "second_run", "municipality", "position"),
+    )
+
+    first_run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    second_run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    municipality: Mapped[str] = mapped_column(String(3))
+    citizen_id: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(64))
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    why: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The rules failing before and after, and the facts that changed (fact: [before, after])."""

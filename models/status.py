@@ -27,8 +27,9 @@ class MonthResult(Frozen):
     effort_group: int
     in_activity: int
     qualifies: bool
-    needed: int
-    """How many more effort-group members in activity would have made the month qualify (0 if it does)."""
+    needed: int | None
+    """How many more effort-group members in activity would have made the month qualify (0 if it
+    does); None when its effort group is empty: then it cannot qualify."""
 
 
 class GrantYearAmount(Frozen):

@@ -1,7 +1,6 @@
 """`fsm audit verify`: a stored run replays identically from the deliveries it read and the pack it
 used, and any change to what it stored (a decision, a status, a parameter, the pack) is found."""
 
-import time
 from datetime import date
 from pathlib import Path
 
@@ -13,13 +12,14 @@ from typer.testing import CliRunner
 from engine.faces.cli import app
 from engine.input.importing import import_folder
 from engine.runs import audit, results
+from engine.runs import diff as diffs
 from engine.runs.run import nightly_run
 from engine.synthetic import Municipality, write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
 from models.domain import SupportPeriod
 from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
 from tests.conftest import SECOND_DAY, add_web_users, store_aalborg_runs
-from tests.web import logged_in
+from tests.web import logged_in, verified
 
 
 @pytest.fixture
@@ -124,7 +124,8 @@ def test_a_run_replays_from_the_data_known_at_the_run_not_from_later_deliveries(
     import_folder(runs, tmp_path / "later", report_dir=tmp_path / "later-report")
     later = nightly_run(runs, as_of=SECOND_DAY).run_id
     with Session(runs) as session:
-        changes = results.diff(session, results.get_run(session, 2), results.get_run(session, later))
+        found = diffs.compare(session, results.get_run(session, 2), results.get_run(session, later))
+        changes = diffs.changes(session, found)
     assert [(c.subject, c.after) for c in changes if c.decision == "fsm1.status"] == [
         (member.citizen_id, f"failed, exit foertidspension, group {member.group}")
     ]
@@ -173,13 +174,7 @@ def test_the_web_ui_shows_the_same_check_with_cpr_masked(runs: Engine):
     masked = member.citizen_id[:6] + "-xxxx"
     add_web_users(runs)
     with logged_in(runs, "alice") as client:
-        assert client.post("/api/runs/2/verification").status_code == 202
-        found = client.get("/api/runs/2/verification").json()
-        for _ in range(600):  # the replay runs in a process of its own
-            if found["state"] not in ("queued", "running"):
-                break
-            time.sleep(0.1)
-            found = client.get("/api/runs/2/verification").json()
+        found = verified(client, 2)
         assert (found["state"], found["requested_by"]) == ("finished", "alice")
         assert (found["identical"], found["differences"]) == (False, 1)
         assert found["first"] == [

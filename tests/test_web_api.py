@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.runs import diff as diffs
 from engine.runs import results
 from models.runs import StoredDecision
 from tests.conftest import WebRuns
@@ -190,11 +191,18 @@ def test_a_citizen_reference_of_another_run_or_of_a_rate_decision_is_not_found(c
 def test_the_diff_names_what_changed_between_two_runs(client, stored_runs):
     found = get(client, "/api/diff?first=1&second=2").json()
     with Session(stored_runs) as session:
-        expected = results.diff(session, results.get_run(session, 1), results.get_run(session, 2))
-    assert found["total"] == len(expected) > 0
+        stored = diffs.compare(session, results.get_run(session, 1), results.get_run(session, 2))
+        expected = diffs.changes(session, stored)
+    assert found["total"] == len(expected)
     assert [(c["decision"], c["before"], c["after"]) for c in found["changes"]] == [
         (c.decision, c.before, c.after) for c in expected
     ]
+    assert (
+        found["runs"]["notes"][0]
+        == "run 1 is as of 2018-03-02, run 2 as of 2019-08-31: decisions may change with the date alone"
+    )
+    (place,) = found["summary"]["municipalities"]
+    assert [r["rate"] for r in place["rates"]] == [3] and len(place["months"]) > 12  # rate 2: 10 unvisitated
     assert get(client, "/api/diff?first=2&second=2").json()["total"] == 0
     assert (
         get(client, "/api/diff?first=1&second=2&page=2&per_page=1").json()["changes"] == found["changes"][1:2]

@@ -121,7 +121,11 @@ def test_finding_a_citizen_by_cpr_number_posts_it_and_redirects_to_the_reference
 
 def test_the_diff_page_lists_the_changes_between_two_runs(alice):
     page = html(alice, "/diff?first=1&second=2")
-    assert "decisions differ" in page and "fsm1.rate3" in page
+    assert (
+        "decisions differ" in page
+        and "rate 3: not triggered" in page
+        and "note: run 1 is as of 2018-03-02" in page
+    )
 
 
 @pytest.mark.parametrize(

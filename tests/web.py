@@ -96,3 +96,14 @@ def served(database: Path, **settings: str) -> Iterator[tuple[str, subprocess.Po
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def verified(browser: TestClient, run: int) -> dict:
+    """Start a replay check of `run` and wait for the background job's outcome."""
+    assert browser.post(f"/api/runs/{run}/verification").status_code == 202
+    for _ in range(600):  # the replay runs in a process of its own
+        found = browser.get(f"/api/runs/{run}/verification").json()
+        if found["state"] not in ("queued", "running"):
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"the replay check of run {run} did not end")

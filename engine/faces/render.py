@@ -208,7 +208,11 @@ def months_table(status: MunicipalityStatus, t: Texts = ENGLISH) -> Table:
             t.integer(month.in_activity),
             t.percent(Fraction(month.in_activity, month.effort_group)) if month.effort_group else "—",
             f"[green]{t.yes(True)}[/green]" if month.qualifies else t.yes(False),
-            t.integer(month.needed) if month.needed else "",
+            t._("cannot qualify")
+            if month.needed is None
+            else t.integer(month.needed)
+            if month.needed
+            else "",
         )
     return months
 
@@ -230,19 +234,23 @@ def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False, t: 
             reason=reason,
             citizens=shown,
         )
+    if "not_yet_decidable" in blocked_by:
+        return str(blocked_by["not_yet_decidable"])
     if "months" in blocked_by:
-        short = [m for m in blocked_by["months"] if m["needed"]]
-        needed = "; ".join(
-            t._(
-                "%(month)s: %(more)s more", month=t.month(m["month"], short=True), more=t.integer(m["needed"])
-            )
-            for m in short[-6:]
-        )
+        short = [m for m in blocked_by["months"] if m.get("needed") or "cannot_qualify" in m]
+        needed = "; ".join(_month_needs(m, t) for m in short[-6:])
         needed = needed or t._("no qualifying run yet")
         steps = [s["step"] for s in blocked_by.get("steps", ()) if s["reached_in"] is None]
         reached = t._("not yet reached: %(steps)s", steps=", ".join(steps)) + "; " if steps else ""
         return reached + needed
     return ", ".join(f"{k} {v}" for k, v in blocked_by.items())
+
+
+def _month_needs(month: Mapping[str, Any], t: Texts) -> str:
+    shown = t.month(month["month"], short=True)
+    if "cannot_qualify" in month:
+        return t._("%(month)s: cannot qualify (%(why)s)", month=shown, why=month["cannot_qualify"])
+    return t._("%(month)s: %(more)s more", month=shown, more=t.integer(month["needed"]))
 
 
 def masked_status(status: MunicipalityStatus, *, full_cpr: bool = False) -> dict[str, Any]:
@@ -253,3 +261,92 @@ def masked_status(status: MunicipalityStatus, *, full_cpr: bool = False) -> dict
         if "citizens" in blocked_by:
             blocked_by["citizens"] = [cpr.shown(c, full=full_cpr) for c in blocked_by["citizens"]]
     return document
+
+
+def _amount(text: str) -> str:
+    return f"{Decimal(text):,.2f} kr"
+
+
+def _rate_terms(terms: Mapping[str, Any] | None) -> str:
+    if terms is None:
+        return "no such rate"
+    if not terms["triggered"]:
+        return f"not triggered ({_amount(terms['amount'])})"
+    return f"triggered on {terms['date']}, {_amount(terms['amount'])}"
+
+
+def _month_terms(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
+    """A month's figures, each `before → after` where it changed."""
+    if before is None or after is None:
+        return (
+            ("not looked at → " if before is None else "")
+            + _month_figures(before or after)
+            + (" → not looked at" if after is None else "")
+        )
+    return _month_figures(before, after)
+
+
+def _month_figures(before: Mapping[str, Any], after: Mapping[str, Any] | None = None) -> str:
+    def pair(name: str, words: Any = None) -> str:
+        shown = words or (lambda v: str(v))
+        if after is None or before[name] == after[name]:
+            return shown(before[name])
+        return f"{shown(before[name])} → {shown(after[name])}"
+
+    def qualifies(value: bool) -> str:
+        return "qualifies" if value else "does not qualify"
+
+    return (
+        f"effort group {pair('effort_group')}, counted {pair('in_activity')}, {pair('qualifies', qualifies)}"
+    )
+
+
+def diff_header(runs: Mapping[str, Any]) -> list[str]:
+    """The two runs of a diff and what differs between them besides their results."""
+
+    def run(r: Mapping[str, Any]) -> str:
+        data = f"delivery {r['delivery']}" if r["delivery"] is not None else "no delivery"
+        return f"run {r['run']} ({r['programme']} as of {r['as_of']}, {data}, {r['municipality'] or 'every municipality'})"
+
+    return [
+        f"From {run(runs['first'])} to {run(runs['second'])}",
+        *(f"note: {note}" for note in runs["notes"]),
+    ]
+
+
+def diff_counts(summary: Mapping[str, Any]) -> str:
+    return (
+        f"{summary['citizen_changes']} citizens' decisions changed; {len(summary['municipalities'])} "
+        f"municipalities changed, {summary['unchanged_municipalities']} unchanged"
+    )
+
+
+def diff_municipality(entry: Mapping[str, Any]) -> list[str]:
+    """A municipality's summary in a diff, a line per change (the first line names it)."""
+    lines = [f"municipality {entry['code']}: {entry['citizens']} citizens' decisions changed"]
+    if "only_in" in entry:
+        lines.append(f"  evaluated by run {entry['only_in']} only")
+    figures = "; ".join(
+        f"{f['what']} {value(f['before'])} → {value(f['after'])}" for f in entry.get("figures", ())
+    )
+    if figures:
+        lines.append(f"  {figures}")
+    for rate in entry.get("rates", ()):
+        lines.append(
+            f"  rate {rate['rate']}: {_rate_terms(rate['before'])} → {_rate_terms(rate['after'])}; "
+            f"because of {'; '.join(rate['why'])}"
+        )
+    for month in entry.get("months", ()):
+        lines.append(f"  {month['month']}: {_month_terms(month['before'], month['after'])} ({month['why']})")
+    return lines
+
+
+def diff_change(change: Mapping[str, Any]) -> str:
+    """One citizen's change in a diff, with why (CPR numbers already shown as the reader may see them)."""
+    why = "; ".join(f"{k}: {value(a)} → {value(b)}" for k, (a, b) in change["facts_changed"].items())
+    failing = f" Failing now: {', '.join(change['failed_after'])}." if change["failed_after"] else ""
+    return (
+        f"{change['municipality']} {change['subject']} {change['decision']}: {change['before']} → {change['after']}."
+        + failing
+        + (f" Because {why}." if why else "")
+    )

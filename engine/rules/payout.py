@@ -13,10 +13,11 @@ from engine.rules.decide import evaluate_facts, to_decision, trace
 from engine.rules.pack import Pack, Parameters
 from engine.rules.runner import Firing, Runner
 from models.domain import Grant
-from models.status import RateResult
+from models.status import MonthResult, RateResult
 from models.trace import Decision, RuleOutcome
 
 CENT = Decimal("0.01")
+NOT_YET_DECIDABLE = "NOT YET DECIDABLE"
 
 
 def money(amount: Decimal) -> Decimal:
@@ -50,6 +51,17 @@ def priced(
         detail={"blocked_by": blocked} if blocked else {},
     )
     return result, decision
+
+
+def pending_rate(
+    pack: Pack, decision_id: str, rate: int, grant: Grant, as_of: date, reason: str
+) -> tuple[RateResult, Decision]:
+    """A rate that cannot be decided on the as-of date (its rules or parameters are not yet in
+    force): not triggered, nothing paid, and the reason in what blocks it and in its decision."""
+    result, decision = priced(
+        pack, decision_id, rate, grant, None, as_of, Decimal("0.00"), (), {"not_yet_decidable": reason}
+    )
+    return result, decision.model_copy(update={"verdict": NOT_YET_DECIDABLE})
 
 
 def approval_rate(
@@ -91,8 +103,21 @@ def by_fact(firings: Sequence[Firing]) -> dict[int, dict[str, bool]]:
     return verdicts
 
 
-def needed(effort_group: int, counted: int, share: Decimal) -> int:
-    """How many more of a month's effort group would have made it reach `share`: ceil(E·share) − C, at least 0."""
+def needed(effort_group: int, counted: int, share: Decimal) -> int | None:
+    """How many more of a month's effort group would have made it reach `share`: ceil(E·share) − C, at
+    least 0; None when the effort group is empty (no share: the month cannot qualify)."""
     if effort_group == 0:
-        return 0
+        return None
     return max(0, ceil(Fraction(share) * effort_group) - counted)
+
+
+def blocking_months(months: Sequence[MonthResult]) -> list[dict[str, Any]]:
+    """The months a rate waits for, as its `blocked_by` lists them: how many more each needed, or
+    that it cannot qualify (an empty effort group: no number of members in activity would do)."""
+    return [
+        {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
+        if m.needed is not None
+        else {"month": m.month, "effort_group": 0, "cannot_qualify": "nobody is in the effort group"}
+        for m in months
+        if m.needed != 0
+    ]

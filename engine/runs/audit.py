@@ -1,12 +1,19 @@
-"""Proving a run replays: evaluate it again from what it read and compare with what it stored.
+"""Proving a run replays, and that nothing it stored was changed since: two checks.
 
 The replay rebuilds the rule pack from the files the run stored under its content hash, reads the
 timelines, grants and grant years as they were known after the run's last delivery, evaluates the
 run's municipalities as of its date with the nightly run's own pipeline (engine/runs/batch.py, in this
-process), and compares every decision row, every municipality status and the parameters with the
-stored ones.
+process), and compares with what is stored: the decision rows as a multiset (a row stored twice is
+named), each decision's evidence, evidence no decision rests on, every municipality's status and
+parameters, the run's counts and its pack.
+
+The seal: the run's digest is computed again over what it stores now (engine/runs/digest.py) and
+compared with the digest stored when it finished; and the chain of finished runs is followed, each
+run's `previous_digest` against the digest of the finished run before it, so that a run deleted,
+added or changed (and sealed again) shows. `chain` recomputes the digest of every sealed run.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from threading import Lock
@@ -20,7 +27,8 @@ from engine.input.timelines import load_grant_years, load_grants
 from engine.rules.pack import Pack, PackError
 from engine.runs import results
 from engine.runs.batch import DECISION_COLUMNS, CitizensDone, MunicipalityDone, evaluate_run, plan_run
-from models.runs import Run, RunMunicipality, StoredDecision
+from engine.runs.digest import stored_digest
+from models.runs import Evidence, Run, RunMunicipality, StoredDecision
 
 _REPLAYING = Lock()
 """One replay at a time per process: the nightly run's pipeline and durable-rules host are process-wide."""
@@ -50,16 +58,29 @@ class Difference:
 
 @dataclass(frozen=True)
 class Verification:
+    """Both checks of a run, as plain values (JSON-able: `dataclasses.asdict`)."""
+
     run_id: int
+    identical: bool
+    """The replay gives exactly what the run stores."""
     decisions: int
     """Decision rows compared."""
     differences: int
     first: list[Difference]
     """The first differences (in municipality, decision and citizen order), at most the limit asked for."""
+    digest: str | None
+    """The digest stored when the run finished (None: it finished before runs were sealed)."""
+    recomputed: str
+    """The digest of what the run stores now."""
+    sealed: bool | None
+    """The two digests agree (None: the run was never sealed)."""
+    chain: list[str]
+    """What breaks the chain of finished runs, in words (empty: every link holds)."""
 
     @property
-    def identical(self) -> bool:
-        return self.differences == 0
+    def trusted(self) -> bool:
+        """Replays identically, its seal holds (or it predates seals) and so does the chain."""
+        return self.identical and self.sealed is not False and not self.chain
 
 
 def _plain(value: Any) -> Any:
@@ -102,19 +123,28 @@ def _replayed_rows(replayed: list[CitizensDone | MunicipalityDone]) -> dict[Key,
 
 
 def _row_differences(
-    stored: dict[Key, dict[str, Any]], replayed: dict[Key, dict[str, Any]]
+    stored: dict[Key, list[dict[str, Any]]], replayed: dict[Key, dict[str, Any]]
 ) -> Iterator[Difference]:
     for key in sorted(stored.keys() | replayed.keys(), key=lambda k: (k[0], k[1], k[2] or "", k[3])):
-        municipality, decision, subject, _ = key
-        old, new = stored.get(key), replayed.get(key)
-        if old is None or new is None:
+        municipality, decision, subject, day = key
+        copies, new = stored.get(key, []), replayed.get(key)
+        if len(copies) > 1:
             yield Difference(
-                municipality, subject, decision, "stored" if old else "absent", "made" if new else "absent"
+                municipality,
+                subject,
+                f"{decision} on {day}",
+                f"stored {len(copies)} times",
+                "made once" if new else "absent",
+            )
+        if not copies or new is None:
+            yield Difference(
+                municipality, subject, decision, "stored" if copies else "absent", "made" if new else "absent"
             )
             continue
-        for name in COMPARED:
-            for what, before, after in _changed(name, _plain(old[name]), _plain(new[name])):
-                yield Difference(municipality, subject, f"{decision} {what}", before, after)
+        for copy in copies:
+            for name in COMPARED:
+                for what, before, after in _changed(name, _plain(copy[name]), _plain(new[name])):
+                    yield Difference(municipality, subject, f"{decision} {what}", before, after)
 
 
 def _changed(name: str, stored: Any, replayed: Any) -> Iterator[tuple[str, Any, Any]]:
@@ -144,8 +174,59 @@ def _municipality_differences(
             yield Difference(code, None, what, before, after)
 
 
+def _count_differences(run: Run, replayed: list[CitizensDone | MunicipalityDone]) -> Iterator[Difference]:
+    """The run's own counts against the replay's."""
+    made = {
+        "citizens": sum(r.citizens for r in replayed if isinstance(r, CitizensDone)),
+        "members": sum(r.status.members for r in replayed if isinstance(r, MunicipalityDone)),
+        "decisions": sum(len(r.rows) for r in replayed),
+    }
+    for name, count in made.items():
+        if getattr(run, name) != count:
+            yield Difference("", None, f"runs.{name}", getattr(run, name), count)
+
+
+def _unused_evidence(session: Session, run: Run) -> Iterator[Difference]:
+    """Evidence rows of the run that no decision rests on (a run stores only evidence it uses)."""
+    used = select(StoredDecision.evidence_id).where(StoredDecision.run_id == run.id)
+    unused = session.scalars(
+        select(Evidence.id).where(Evidence.run_id == run.id, Evidence.id.not_in(used)).order_by(Evidence.id)
+    ).all()
+    if unused:
+        shown = ", ".join(map(str, unused[:10])) + (" …" if len(unused) > 10 else "")
+        yield Difference("", None, "evidence", f"{len(unused)} rows no decision rests on: {shown}", "none")
+
+
+def chain_breaks(session: Session) -> list[str]:
+    """Every broken link of the chain of finished runs: a run whose `previous_digest` is not the
+    digest of the finished run before it, a finished run without a digest after runs began to be
+    sealed, a run not finished that carries one."""
+    breaks: list[str] = []
+    before: tuple[int, str | None] | None = None
+    rows = session.execute(select(Run.id, Run.status, Run.digest, Run.previous_digest).order_by(Run.id))
+    for run_id, status, digest, previous in rows:
+        if status != "finished":
+            if digest is not None:
+                breaks.append(f"run {run_id} is {status} but carries a digest: it had finished")
+            continue
+        expected = before[1] if before else None
+        if digest is None:
+            if expected is not None:
+                breaks.append(f"run {run_id} has finished but carries no digest")
+        elif previous != expected:
+            after = f"run {before[0]}'s digest {_short(expected)}" if before else "no earlier run"
+            breaks.append(f"run {run_id} was chained to {_short(previous)}, but before it comes {after}")
+        before = (run_id, digest)
+    return breaks
+
+
+def _short(digest: str | None) -> str:
+    return digest[:12] if digest else "nothing"
+
+
 def verify(engine: Engine, run_id: int, *, limit: int = 10) -> Verification:
-    """Replay the run and compare; raises results.NotFound or NotVerifiable for a run that cannot be replayed."""
+    """Replay the run and compare; recompute its seal and follow the chain. Raises results.NotFound
+    or NotVerifiable for a run that cannot be replayed."""
     with Session(engine) as session:
         run = results.get_run(session, run_id)
         if run.status != "finished":
@@ -155,21 +236,24 @@ def verify(engine: Engine, run_id: int, *, limit: int = 10) -> Verification:
         except PackError as error:
             raise NotVerifiable(f"run {run.id}: its stored rule pack cannot be read: {error}") from None
         replayed = _replay(engine, session, run, pack)
-        rows = session.scalars(select(StoredDecision).where(StoredDecision.run_id == run.id))
-        stored = {
-            (r.municipality, r.decision, r.citizen_id, r.day.isoformat()): {
-                n: getattr(r, n) for n in COMPARED
-            }
-            for r in rows
-        }
+        stored: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+        for r in session.scalars(select(StoredDecision).where(StoredDecision.run_id == run.id)):
+            key = (r.municipality, r.decision, r.citizen_id, r.day.isoformat())
+            stored[key].append({n: getattr(r, n) for n in COMPARED})
         municipalities = {
             m.municipality: m
             for m in session.scalars(select(RunMunicipality).where(RunMunicipality.run_id == run.id))
         }
+        differences: list[Difference] = []
+        if pack.content_hash != run.pack_hash:
+            differences.append(Difference("", None, "rule pack", run.pack_hash, pack.content_hash))
+        if pack.programme != run.programme:
+            differences.append(Difference("", None, "programme", run.programme, pack.programme))
+        differences.extend(_count_differences(run, replayed))
+        differences.extend(_unused_evidence(session, run))
+        recomputed = stored_digest(session, run.id)
+        breaks = chain_breaks(session)
     made = _replayed_rows(replayed)
-    differences: list[Difference] = []
-    if pack.content_hash != run.pack_hash:
-        differences.append(Difference("", None, "rule pack", run.pack_hash, pack.content_hash))
     for result in replayed:
         if isinstance(result, CitizensDone):
             continue
@@ -179,4 +263,46 @@ def verify(engine: Engine, run_id: int, *, limit: int = 10) -> Verification:
         Difference(code, None, "status", "stored", "absent") for code in sorted(municipalities)
     )
     differences.extend(_row_differences(stored, made))
-    return Verification(run.id, len(stored), len(differences), differences[:limit])
+    return Verification(
+        run_id=run.id,
+        identical=not differences,
+        decisions=sum(map(len, stored.values())),
+        differences=len(differences),
+        first=differences[:limit],
+        digest=run.digest,
+        recomputed=recomputed,
+        sealed=None if run.digest is None else run.digest == recomputed,
+        chain=breaks,
+    )
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """Every sealed run's digest recomputed, and the links between them (plain JSON-able values)."""
+
+    runs: int
+    """Sealed runs recomputed."""
+    broken: list[str]
+    """Runs whose content no longer gives their digest, and broken links, in words (empty: intact)."""
+    head: str | None
+    """The latest finished run's digest: note it elsewhere (a log, a report) to anchor the chain."""
+
+
+def chain(engine: Engine) -> ChainCheck:
+    """Recompute the digest of every sealed run and follow the links (`fsm audit chain`)."""
+    with Session(engine) as session:
+        sealed = session.execute(
+            select(Run.id, Run.digest)
+            .where(Run.status == "finished", Run.digest.is_not(None))
+            .order_by(Run.id)
+        ).all()
+        broken = [
+            f"run {run_id}: what it stores no longer gives its digest {_short(digest)}"
+            for run_id, digest in sealed
+            if stored_digest(session, run_id) != digest
+        ]
+        broken.extend(chain_breaks(session))
+        head = session.scalar(
+            select(Run.digest).where(Run.status == "finished").order_by(Run.id.desc()).limit(1)
+        )
+    return ChainCheck(len(sealed), broken, head)

@@ -1,5 +1,6 @@
-"""Reading stored runs: a municipality's status, a citizen's decisions with their traces, and what
-changed between two runs. Traces are rebuilt from the pack the run stored under its content hash."""
+"""Reading stored runs: a municipality's status, a citizen's decisions with their traces, its
+members page by page. Traces are rebuilt from the pack the run stored under its content hash.
+What changed between two runs is engine/runs/diff.py."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -126,74 +127,6 @@ def rate_decisions(session: Session, run: Run, municipality: str) -> list[Decisi
         .order_by(StoredDecision.id)
     )
     return [stored_decision(session, run, row) for row in rows]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One decision that differs between two runs, and why (the facts and rules that changed)."""
-
-    municipality: str
-    subject: str | None
-    decision: str
-    before: str
-    after: str
-    failed_before: list[str]
-    failed_after: list[str]
-    facts_changed: dict[str, tuple[Any, Any]]
-
-
-def _summary(row: StoredDecision | None) -> str:
-    if row is None:
-        return "not evaluated"
-    words = ["passed" if row.outcome else "failed"]
-    if row.citizen_id is None:  # a rate: its value is the trigger date
-        return " ".join(words + ([f"on {row.value}"] if row.value else []))
-    words += [
-        f"{label} {value}"
-        for label, value in (("exit", row.value), ("group", row.group))
-        if value is not None
-    ]
-    return ", ".join(words)
-
-
-def _rows(session: Session, run: Run) -> dict[tuple[str, str | None, str], StoredDecision]:
-    """Each decision of the run by municipality, citizen and decision; where a citizen has one decision
-    on several days (FSM2's eligibility on the as-of date and on the day they joined), the latest."""
-    rows: Iterable[StoredDecision] = session.scalars(
-        select(StoredDecision).where(StoredDecision.run_id == run.id).order_by(StoredDecision.day)
-    )
-    return {(r.municipality, r.citizen_id, r.decision): r for r in rows}
-
-
-def diff(session: Session, first: Run, second: Run) -> list[Change]:
-    """Every decision whose outcome, exit status, group or rate trigger differs between two runs."""
-    before, after = _rows(session, first), _rows(session, second)
-    changes = []
-    for key in sorted(before.keys() | after.keys(), key=lambda k: (k[0], k[2], k[1] or "")):
-        old, new = before.get(key), after.get(key)
-        if _summary(old) == _summary(new) and (old is None or old.value == new.value):  # type: ignore[union-attr]
-            continue
-        old_facts, new_facts = (old.facts or {}) if old else {}, (new.facts or {}) if new else {}
-        changes.append(
-            Change(
-                municipality=key[0],
-                subject=key[1],
-                decision=key[2],
-                before=_summary(old),
-                after=_summary(new),
-                failed_before=[r for r, ok in (old.verdicts if old else {}).items() if not ok],
-                failed_after=[r for r, ok in (new.verdicts if new else {}).items() if not ok],
-                facts_changed={
-                    name: (old_facts.get(name), new_facts.get(name))
-                    for name in sorted(old_facts.keys() | new_facts.keys())
-                    if old is not None
-                    and new is not None
-                    and old_facts.get(name) != new_facts.get(name)
-                    and not isinstance(new_facts.get(name), dict | list)
-                },
-            )
-        )
-    return changes
 
 
 def rate2_blockers(status: MunicipalityStatus) -> set[str]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine.collector import collector_paused
 from engine.input.timelines import latest_delivery, load_grant_years, load_grants
 from engine.rules.pack import Pack, get_pack
+from engine.rules.programmes import check_decidable
 from engine.runs.batch import (
     DECISION_COLUMNS,
     CitizensDone,
@@ -32,6 +33,7 @@ from engine.runs.batch import (
     evaluate_run,
     plan_run,
 )
+from engine.runs.digest import Seal
 from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 
@@ -138,6 +140,7 @@ def nightly_run(
     `on_start(run_id, citizens)` is told how much work there is; `advance(n)` as it is done.
     """
     pack = get_pack(programme)
+    check_decidable(pack, as_of)
     with run_lock(engine):
         with Session(engine) as session, session.begin():
             interrupted = fail_interrupted(session)
@@ -199,10 +202,12 @@ def _store(
     results: Iterable[CitizensDone | MunicipalityDone],
     advance: Callable[[int], None] | None,
 ) -> tuple[list[MunicipalityStatus], int, int]:
-    """Every result, as it arrives, and then the `finished` status, in one transaction.
-    Returns the statuses (in municipality order), and how many citizens and decisions were stored."""
+    """Every result, as it arrives, then the `finished` status and the run's seal (its digest), in
+    one transaction. Returns the statuses (in municipality order), and how many citizens and
+    decisions were stored."""
     statuses: list[MunicipalityStatus] = []
     citizens = decisions = 0
+    seal = Seal()
     with collector_paused(), Session(engine) as session, session.begin():
         connection = session.connection()
         insert_decisions = _bulk_insert(
@@ -212,6 +217,7 @@ def _store(
             _bulk_insert(connection, Evidence.__tablename__, ("run_id", "id", "verdicts", "facts")), run_id
         )
         for result in results:
+            seal.add(result)
             ids = evidence.store(result.evidence)
             insert_decisions([(run_id, *row[:-1], ids[row[-1]]) for row in result.rows])
             decisions += len(result.rows)
@@ -241,6 +247,7 @@ def _store(
                 decisions=decisions,
             )
         )
+        seal.close(session, run_id)
     log.info("run %s finished: %d decisions stored (pid %d)", run_id, decisions, os.getpid())
     return sorted(statuses, key=lambda s: s.municipality), citizens, decisions
 

@@ -172,8 +172,13 @@ def test_a_run_and_a_municipality_show_rates_the_share_chart_and_the_run_replays
             break
         page.wait_for_timeout(500)
         page.reload()
-    assert page.locator("section.verify p.ok").inner_text().startswith("Identical: replaying run 2")
     assert "started by alice" in page.locator("section.verify").inner_text()
+    checks = page.locator("section.verify p.ok")
+    assert checks.first.inner_text().startswith("Identical: replaying run 2")
+    assert (
+        checks.nth(1).inner_text().startswith("Sealed: what run 2 stores gives the digest it was sealed with")
+    )
+    assert checks.nth(2).inner_text().startswith("Chain intact")
     screenshot(page, "run", full_page=True)
 
 

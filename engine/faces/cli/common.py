@@ -18,6 +18,7 @@ from engine.input.errors import describe_validation_error
 from engine.rules.pack import PackError, get_pack, programmes
 from models.database import engine_from_env, upgrade
 from models.domain import CitizenTimeline
+from models.today import UnknownTimeZone, today
 
 app = typer.Typer(
     name="fsm",
@@ -40,7 +41,7 @@ AsOf = Annotated[
     date | None,
     typer.Option(
         formats=["%Y-%m-%d"],
-        help="Date the law is read at (default: fsm1 the pack's cut-off date, fsm2 today)",
+        help="Date the law is read at (default: fsm1 the pack's cut-off date, fsm2 today in Copenhagen)",
     ),
 ]
 ShowCpr = Annotated[bool, typer.Option("--show-cpr", help="Show full CPR numbers (personal data)")]
@@ -57,6 +58,14 @@ Lang = Annotated[
 def fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(BAD_INPUT)
+
+
+def today_or_fail() -> date:
+    """Today in Copenhagen (or in the zone FSM_TIMEZONE names): the default as-of date."""
+    try:
+        return today()
+    except UnknownTimeZone as error:
+        raise fail(str(error)) from None
 
 
 def read_citizen(path: Path) -> CitizenTimeline:

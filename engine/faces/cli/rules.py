@@ -1,7 +1,6 @@
 """`fsm evaluate` and `fsm rules`: one citizen's decision, and the rules of a pack."""
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -18,9 +17,12 @@ from engine.faces.cli.common import (
     fail,
     pack_or_fail,
     read_citizen,
+    today_or_fail,
 )
+from engine.rules.pack import PackError
 from engine.rules.programmes import programme_of
 from models import cpr
+from models.today import UnknownTimeZone
 
 rules_app = typer.Typer(
     help="The rules of a rule pack: labels, parameters in force today and sources."
@@ -44,7 +46,10 @@ def evaluate(
     """
     timeline = read_citizen(file)
     pack = pack_or_fail(programme)
-    found = programme_of(pack).decide_citizen(timeline, municipality, pack, as_of=as_of)
+    try:
+        found = programme_of(pack).decide_citizen(timeline, municipality, pack, as_of=as_of)
+    except (PackError, UnknownTimeZone) as error:
+        raise fail(str(error)) from None
     if as_json:
         document = found.model_dump(mode="json")
         document.update(member=found.outcome, failed_rules=found.failed_rules)
@@ -64,7 +69,7 @@ def rules_list(ctx: typer.Context, programme: Programme = "fsm1") -> None:
     if ctx.invoked_subcommand is not None:
         return
     pack = pack_or_fail(programme)
-    console.print(render.rules_table(pack, pack.rules(), pack.parameters_at(date.today())))
+    console.print(render.rules_table(pack, pack.rules(), pack.parameters_at(today_or_fail())))
 
 
 @rules_app.command("show")

@@ -4,14 +4,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.faces import render
 from engine.faces.cli.common import (
+    BAD_INPUT,
     CORES,
     Lang,
     OnlyMunicipality,
@@ -25,31 +27,53 @@ from engine.faces.cli.common import (
     database,
     fail,
     progress_bar,
+    today_or_fail,
 )
 from engine.faces.i18n import Language, texts
+from engine.rules.pack import PackError
 from engine.runs import audit, results
+from engine.runs import diff as diffs
 from engine.runs.export import ExportFormat, export
-from engine.runs.run import RunRefused, nightly_run
+from engine.runs.run import RunOutcome, RunRefused, nightly_run
 from models import cpr
+
+REFUSED_BUSY = 75
+"""`fsm run` refused because another run holds the run lock: try again later (sysexits EX_TEMPFAIL)."""
+RUN_FAILED = 1
 
 
 @app.command("run")
 def run_command(
     as_of: Annotated[
-        date | None, typer.Option(formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today)")
+        date | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today in Copenhagen)"),
     ] = None,
     programme: Programme = "fsm1",
     municipality: OnlyMunicipality = None,
     workers: Workers = CORES,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print a JSON summary for monitoring (and what changed since the last run)"
+        ),
+    ] = False,
 ) -> None:
     """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
 
-    Example: fsm run --as-of 2018-03-02
+    Exit status: 0 finished; 1 the run failed (marked failed, one line says why); 2 refused: bad
+    input (e.g. a day before the rules apply); 75 refused: another run holds the lock (try later).
+    Example: fsm run --as-of 2018-03-02 --json
     """
     engine = database()
-    day = as_of or date.today()
+    day = as_of or today_or_fail()
+    started: list[int] = []
     with progress_bar("evaluating citizens") as bar:
         task = bar.add_task("citizens", total=None)
+
+        def on_start(run_id: int, total: int) -> None:
+            started.append(run_id)
+            bar.update(task, total=total)
+
         try:
             outcome = nightly_run(
                 engine,
@@ -57,17 +81,54 @@ def run_command(
                 as_of=day,
                 municipality=municipality,
                 workers=workers,
-                on_start=lambda _run, total: bar.update(task, total=total),
+                on_start=on_start,
                 advance=lambda n: bar.advance(task, n),
             )
-        except RunRefused as error:
-            raise fail(str(error)) from None
+        except (RunRefused, PackError) as error:
+            busy = isinstance(error, RunRefused)
+            _report_unfinished(as_json, "refused", None, str(error))
+            raise typer.Exit(REFUSED_BUSY if busy else BAD_INPUT) from None
+        except Exception as error:  # noqa: BLE001 - any failure of the run: one line, the run is marked failed
+            run_id = started[0] if started else None
+            _report_unfinished(as_json, "failed", run_id, f"{type(error).__name__}: {error}")
+            raise typer.Exit(RUN_FAILED) from None
+    if as_json:
+        typer.echo(json.dumps(_run_summary(engine, outcome), ensure_ascii=False, indent=2))
+        return
     for stale in outcome.interrupted:
         console.print(f"[yellow]run {stale} had been interrupted; it is now marked failed[/yellow]")
     members = sum(s.members for s in outcome.statuses)
     console.print(
         f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.statuses)} municipalities, {members} members"
     )
+
+
+def _report_unfinished(as_json: bool, status: str, run_id: int | None, error: str) -> None:
+    """A run refused or failed: one line on standard error, and the JSON summary if asked for."""
+    about = f"run {run_id} failed: " if run_id is not None else ""
+    typer.echo(f"error: {about}{error.splitlines()[0] if error else status}", err=True)
+    if as_json:
+        typer.echo(json.dumps({"run": run_id, "status": status, "error": error}, ensure_ascii=False))
+
+
+def _run_summary(engine: Engine, outcome: RunOutcome) -> dict[str, Any]:
+    """`fsm run --json`: the run, its counts and seal, and what changed since the programme's last run."""
+    with Session(engine) as session:
+        run = results.get_run(session, outcome.run_id)
+        return {
+            "run": run.id,
+            "status": run.status,
+            "programme": run.programme,
+            "as_of": run.as_of.isoformat(),
+            "delivery": run.delivery_id,
+            "municipalities": len(outcome.statuses),
+            "citizens": run.citizens,
+            "members": run.members,
+            "decisions": run.decisions,
+            "digest": run.digest,
+            "interrupted": outcome.interrupted,
+            "since_previous": diffs.since_previous(session, run),
+        }
 
 
 @app.command()
@@ -90,8 +151,22 @@ def status(
             shown = results.statuses(session, found, municipality)
         except results.NotFound as error:
             raise fail(str(error)) from None
-    if not shown:
+    if not shown and municipality is not None:
         raise fail(f"run {found.id} has no municipality {municipality}")
+    if found.status != "finished":
+        raise fail(
+            f"run {found.id} is {found.status}: it stored no results"
+            + (f" ({found.error})" if found.error else "")
+        )
+    if not shown and not as_json:
+        data = f"delivery {found.delivery_id}" if found.delivery_id is not None else "no delivery yet"
+        console.print(
+            f"run {found.id} ({found.status}), {found.programme} as of {found.as_of}, evaluated no municipality: "
+            f"no {found.programme} grant was known ({data})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     if as_json:
         typer.echo(
             json.dumps(
@@ -144,35 +219,71 @@ def explain(
 def diff(
     first: Annotated[int, typer.Argument(help="The earlier run")],
     second: Annotated[int, typer.Argument(help="The later run")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per change")] = False,
+    municipality: OnlyMunicipality = None,
+    page: Annotated[int, typer.Option(min=1, help="Which page of the citizens' changes")] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=10_000, help="Citizens' changes a page")] = 100,
+    cross_programme: Annotated[
+        bool, typer.Option("--cross-programme", help="Compare runs of different programmes anyway")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="One JSON object: the summary (on page 1), the page of changes, the total"
+        ),
+    ] = False,
     show_cpr: ShowCpr = False,
 ) -> None:
-    """What changed between two runs (members, statuses, groups, rate decisions) and why.
+    """What changed between two runs: first per municipality (members, exits, visitation, each rate's
+    date and amount, each month, with why), then the citizens whose decisions changed, a page at a
+    time. Computed once per pair of runs and stored. Runs of different programmes are refused
+    (exit 2) unless --cross-programme is given.
 
-    Example: fsm diff 3 4
+    Example: fsm diff 3 4 --municipality 851
     """
     with Session(database()) as session:
         try:
-            changes = results.diff(session, results.get_run(session, first), results.get_run(session, second))
-        except results.NotFound as error:
+            found = diffs.compare(
+                session,
+                results.get_run(session, first),
+                results.get_run(session, second),
+                cross_programme=cross_programme,
+            )
+        except (results.NotFound, diffs.NotComparable) as error:
             raise fail(str(error)) from None
+        scope = None if municipality is None else {municipality}
+        shown = diffs.changes(
+            session, found, municipalities=scope, offset=(page - 1) * per_page, limit=per_page
+        )
+    total, summary = found.citizens_in(scope), found.summary_of(scope)
     documents = [
-        {**change.__dict__, "subject": change.subject and cpr.shown(change.subject, full=show_cpr)}
-        for change in changes
+        {**change.__dict__, "subject": cpr.shown(change.subject, full=show_cpr)}
+        | {"facts_changed": cpr.shown_in(change.facts_changed, full=show_cpr)}
+        for change in shown
     ]
     if as_json:
-        typer.echo(json.dumps(documents, ensure_ascii=False, indent=2, default=str))
+        document = {
+            "runs": found.runs,
+            "summary": summary if page == 1 else None,
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "changes": documents,
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         return
-    console.print(f"{len(changes)} decisions differ between run {first} and run {second}")
+    for line in render.diff_header(found.runs):
+        console.print(line, highlight=False, soft_wrap=True)
+    if page == 1:
+        console.print(render.diff_counts(summary), highlight=False)
+        for entry in summary["municipalities"]:
+            for line in render.diff_municipality(entry):
+                console.print(line, highlight=False, soft_wrap=True)
+    last = max(1, -(-total // per_page))
+    console.print(f"citizens: {total} changes, page {page} of {last}", highlight=False)
     for change in documents:
-        why = "; ".join(
-            f"{k}: {render.value(a)} → {render.value(b)}" for k, (a, b) in change["facts_changed"].items()
-        )
-        failing = f" failing now: {', '.join(change['failed_after'])}" if change["failed_after"] else ""
-        console.print(
-            f"{change['municipality']} {change['subject'] or '(municipality)'} {change['decision']}: "
-            f"{change['before']} → {change['after']}.{failing}" + (f" Because {why}." if why else "")
-        )
+        console.print(render.diff_change(change), highlight=False, soft_wrap=True)
+    if page < last:
+        console.print(f"more: --page {page + 1}", highlight=False)
 
 
 audit_app = command_group(
@@ -191,9 +302,11 @@ def audit_verify(
     show: Annotated[int, typer.Option(min=1, help="How many differences to list at most")] = 10,
     show_cpr: ShowCpr = False,
 ) -> None:
-    """Replay a stored run from the deliveries it read and the rule pack it used, and compare.
+    """Replay a stored run from the deliveries it read and the rule pack it used, and compare; check
+    its seal (the digest over what it stored) and the chain of finished runs.
 
-    Exit status: 0 identical, 1 different (the first differences are listed), 2 no such run or not finished.
+    Exit status: 0 identical and sealed, 1 different or a seal or link broken (each named),
+    2 no such run or not finished.
     Example: fsm audit verify 3
     """
     try:
@@ -202,21 +315,58 @@ def audit_verify(
         raise fail(str(error)) from None
     if found.identical:
         console.print(
-            f"run {run}: identical — replaying it gives the same {found.decisions} decisions, statuses and parameters"
+            f"run {run}: identical — replaying it gives the same {found.decisions} decisions, statuses, parameters and counts"
         )
-        return
-    console.print(f"run {run}: different — {found.differences} differences; the first {len(found.first)}:")
-    table = Table("municipality", "citizen", "what", "stored", "replayed")
-    for d in found.first:
-        table.add_row(
-            d.municipality,
-            cpr.shown(d.subject, full=show_cpr) if d.subject else "",
-            d.what,
-            render.value(cpr.shown_in(d.stored, full=show_cpr)),
-            render.value(cpr.shown_in(d.replayed, full=show_cpr)),
+    else:
+        console.print(
+            f"run {run}: different — {found.differences} differences; the first {len(found.first)}:"
         )
-    console.print(table)
-    raise typer.Exit(DIFFERENT)
+        table = Table("municipality", "citizen", "what", "stored", "replayed")
+        for d in found.first:
+            table.add_row(
+                d.municipality,
+                cpr.shown(d.subject, full=show_cpr) if d.subject else "",
+                d.what,
+                render.value(cpr.shown_in(d.stored, full=show_cpr)),
+                render.value(cpr.shown_in(d.replayed, full=show_cpr)),
+            )
+        console.print(table)
+    console.print(_seal_words(found), highlight=False, soft_wrap=True)
+    for broken in found.chain:
+        console.print(f"chain broken: {broken}", highlight=False, soft_wrap=True)
+    if not found.chain:
+        console.print("chain: every finished run is linked to the one before it", highlight=False)
+    if not found.trusted:
+        raise typer.Exit(DIFFERENT)
+
+
+def _seal_words(found: audit.Verification) -> str:
+    if found.sealed is None:
+        return f"run {found.run_id}: not sealed (it finished before runs were); digest of what it stores: {found.recomputed}"
+    if found.sealed:
+        return f"run {found.run_id}: sealed — what it stores gives its digest {found.digest}"
+    return f"run {found.run_id}: seal broken — stored digest {found.digest}, what it stores now gives {found.recomputed}"
+
+
+@audit_app.command("chain")
+def audit_chain() -> None:
+    """Recompute the digest of every sealed run and follow the chain from run to run: finds a run
+    changed, added or deleted since it was sealed, whichever it is.
+
+    Exit status: 0 intact, 1 broken (each break named).
+    Example: fsm audit chain
+    """
+    found = audit.chain(database())
+    for broken in found.broken:
+        console.print(f"broken: {broken}", highlight=False, soft_wrap=True)
+    if found.broken:
+        raise typer.Exit(DIFFERENT)
+    console.print(
+        f"chain intact: {found.runs} sealed runs, each giving its digest and linked to the one before; "
+        f"latest digest {found.head}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("export")

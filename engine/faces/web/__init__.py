@@ -1,7 +1,8 @@
 """The auditors' web UI and JSON API (`fsm serve`): browse runs, read any decision's trace, prove a
 run replays. Server-rendered pages and a JSON API under /api (OpenAPI at /openapi.json), all behind
 authentication (users, sessions and tokens in the database). The application changes nothing but
-sessions, the access log and the replay checks it is asked to run."""
+sessions, the access log, the replay checks it is asked to run and the diffs it computes (once per
+pair of runs, engine/runs/diff.py)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

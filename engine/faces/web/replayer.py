@@ -22,8 +22,8 @@ STORED_DIFFERENCES = 100
 
 
 def outcome(found: audit.Verification) -> dict[str, Any]:
-    """The verification as JSON, every field of it (new ones too) and whether it is identical."""
-    return {**to_jsonable_python(found), "identical": found.identical}
+    """The verification as JSON: every field of it (new ones too) and whether it can be trusted."""
+    return {**to_jsonable_python(found), "trusted": found.trusted}
 
 
 def claim(engine: Engine) -> VerificationJob | None:

@@ -158,7 +158,7 @@ class CitizenDetail(BaseModel):
 
 class Change(BaseModel):
     municipality: str
-    subject: str | None
+    subject: str
     ref: int | None = Field(description="The citizen's reference in the later run (or the earlier one)")
     ref_run: int | None
     decision: str
@@ -167,12 +167,37 @@ class Change(BaseModel):
     failed_before: list[str]
     failed_after: list[str]
     facts_changed: dict[str, list[Any]] = Field(description="fact: [before, after]")
+    outcome: list[bool | None] = Field(description="Passed [before, after] (null: not evaluated)")
+    exit_status: list[str | None] = Field(description="A member's exit status [before, after] (null: active)")
+
+
+class DiffQuery(BaseModel):
+    """Which two runs to compare, and which page of the changes to show."""
+
+    first: int = Field(ge=1, le=2**31 - 1, description="The earlier run")
+    second: int = Field(ge=1, le=2**31 - 1, description="The later run")
+    page: int = Field(1, ge=1, le=100_000)
+    municipality: str | None = Field(None, pattern=r"^\d{3}$", description="Only this municipality's changes")
+    cross_programme: bool = Field(False, description="Compare runs of different programmes anyway")
+
+    @field_validator("municipality", mode="before")
+    @classmethod
+    def _empty_means_any(cls, value: Any) -> Any:
+        return None if value == "" else value
 
 
 class DiffPage(BaseModel):
     first: int
     second: int
-    total: int
+    municipality: str | None = Field(description="The municipality the page is limited to, if any")
+    runs: dict[str, Any] = Field(
+        description="The two runs (programme, as-of date, delivery, scope) and `notes`: what differs between them besides their results"
+    )
+    summary: dict[str, Any] | None = Field(
+        description="On page 1: the citizens' changes counted, and per municipality what changed "
+        "(figures, rates with their date and amount, months) before → after, with why"
+    )
+    total: int = Field(description="Citizens' changes in all (in the municipality, if one is asked for)")
     page: int
     per_page: int
     changes: list[Change]
@@ -198,4 +223,13 @@ class VerificationJobOut(BaseModel):
     decisions: int | None
     differences: int | None
     first: list[Difference]
+    digest: str | None = Field(
+        None, description="The digest stored when the run finished (null: before seals, or not checked yet)"
+    )
+    recomputed: str | None = Field(None, description="The digest of what the run stores now")
+    sealed: bool | None = Field(
+        None, description="The two digests agree (null: the run was never sealed, or not checked yet)"
+    )
+    chain: list[str] = Field([], description="Broken links of the chain of finished runs, in words")
+    trusted: bool | None = Field(None, description="Identical, sealed (or before seals) and the chain intact")
     more: dict[str, Any] = Field(description="Whatever else the replay check reports")

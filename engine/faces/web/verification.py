@@ -26,7 +26,8 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["runs"], responses=PROBLEMS)
 routers = (pages, api)
 ACTIVE = ("queued", "running")
-KNOWN = ("run_id", "identical", "decisions", "differences", "first")
+SHOWN = ("identical", "decisions", "differences", "digest", "recomputed", "sealed", "chain", "trusted")
+KNOWN = ("run_id", "first", *SHOWN)
 Limit = Annotated[
     int, Query(ge=1, le=STORED_DIFFERENCES, description="How many of the first differences to show at most")
 ]
@@ -105,7 +106,7 @@ def shown(session: Session, job: VerificationJob, user: User, action: str, limit
         ]
         first = first[:limit]
         log_access(session, user, action, job.run_id, [d["subject"] for d in first if d["subject"]])
-        document.update({k: job.result.get(k) for k in ("identical", "decisions", "differences")})
+        document.update({k: job.result.get(k) for k in SHOWN if k in job.result})
         document["first"] = [
             {
                 **d,

@@ -19,7 +19,7 @@ from importlib import import_module
 from typing import Any, NamedTuple, Protocol, cast
 
 from engine.rules.decide import Evaluation
-from engine.rules.pack import Pack, Parameters
+from engine.rules.pack import Pack, PackError, Parameters
 from engine.rules.runner import Runner, runner
 from models.domain import CitizenTimeline, Grant, GrantYear
 from models.periods import Span, months_inside
@@ -40,6 +40,9 @@ class Municipality:
     rate_params: Parameters
     engine: Runner | None = None
     """None: the process's own runner (a worker process makes its own)."""
+    rates_pending: str | None = None
+    """Why the rates cannot be decided on the as-of date (their rules or parameters are not yet in
+    force), or None: they can."""
 
     @property
     def code(self) -> str:
@@ -47,8 +50,17 @@ class Municipality:
 
     @cached_property
     def months(self) -> tuple[Span, ...]:
-        """The months the monthly results look at: wholly inside the project, ended by the as-of date."""
-        return tuple(month for month in months_inside(self.grant.project) if month.last <= self.as_of)
+        """The months the monthly results look at: wholly inside the project, on or after the pack's
+        first rule date (no rule decides anything earlier), ended by the as-of date; none while
+        the rates are pending."""
+        if self.rates_pending:
+            return ()
+        first = first_rule_day(self.pack)
+        return tuple(
+            month
+            for month in months_inside(self.grant.project)
+            if first <= month.first and month.last <= self.as_of
+        )
 
     def runner(self) -> Runner:
         return self.engine or runner()
@@ -171,6 +183,32 @@ class Programme(Protocol):
     def share_thresholds(self, params: Mapping[str, Any]) -> dict[str, Decimal]:
         """The lines a chart of the monthly share is drawn against, by label (shares of 1)."""
         ...
+
+
+def first_rule_day(pack: Pack) -> date:
+    """The first day on which any rule of the pack applies: the first as-of date it can decide on."""
+    return min(rule.applies_from for rule in pack.rules())
+
+
+def check_decidable(pack: Pack, day: date) -> None:
+    """Raise PackError for a day before the pack's first rule date (nothing can be decided on it)."""
+    if day < first_rule_day(pack):
+        raise PackError(
+            f"the {pack.programme} rules apply from {first_rule_day(pack)}: nothing can be decided as of {day}"
+        )
+
+
+def rates_pending(pack: Pack, params: Parameters, day: date) -> str | None:
+    """Why the pack's rates cannot be decided on `day` (a rate rule not yet applying, or one of their
+    parameters without a value in force), or None when they can."""
+    rules = [rule for d in pack.decisions if d.id.startswith(f"{pack.programme}.rate") for rule in d.rules]
+    later = sorted(rule.applies_from for rule in rules if rule.applies_from > day)
+    if later:
+        return f"not yet decidable on {day}: the rate rules apply from {later[0]}"
+    missing = sorted({name for rule in rules for name in rule.parameters if name not in params})
+    if missing:
+        return f"not yet decidable on {day}: {', '.join(missing)} have no value in force then"
+    return None
 
 
 def programme_of(pack: Pack) -> Programme:

@@ -12,12 +12,20 @@ from engine.rules.decide import Evaluation, compiled, evaluate_facts, trace
 from engine.rules.facts.fsm1 import first_day_away, membership_facts, status_facts
 from engine.rules.facts.fsm1_rates import MemberDays, member_days, progress
 from engine.rules.pack import Pack, PackError, Parameters
-from engine.rules.payout import approval_rate
-from engine.rules.programmes import CitizenOutcome, Concluded, Municipality, status_of
+from engine.rules.payout import approval_rate, pending_rate
+from engine.rules.programmes import (
+    CitizenOutcome,
+    Concluded,
+    Municipality,
+    check_decidable,
+    rates_pending,
+    status_of,
+)
 from engine.rules.programmes.fsm1_rates import rate2, rate3, split_grant
 from engine.rules.runner import Runner
 from models.codes import GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
+from models.status import MonthResult
 from models.trace import Decision
 
 VISITATION_KEYS = ("1", "2", "3", "udskudt", "mangler")
@@ -78,6 +86,8 @@ def decide_citizen(
     engine: Runner | None = None,
 ) -> Decision:
     """Is the citizen in the municipality's FSM1 target group (fixed at the cut-off date D), and why."""
+    if as_of is not None:
+        check_decidable(pack, as_of)
     params = membership_parameters(pack, municipality, as_of, overrides)
     return trace(pack, evaluate_membership(timeline, municipality, pack, params, engine), params)
 
@@ -119,16 +129,18 @@ def prepare(
 ) -> Municipality:
     """Membership parameters are read at the cut-off date D, rate parameters at the as-of date.
     FSM1 pays its grant in rates, not by year: `grant_years` are kept but not used."""
+    check_decidable(pack, as_of)
     params = membership_parameters(pack, grant.municipality, None, overrides)
     rate_params = pack.parameters_at(
         as_of, grant.municipality, {**(overrides or {}), "cutoff_date": params["cutoff_date"]}
     )
-    return Municipality(pack, grant, as_of, tuple(grant_years), params, rate_params, engine)
+    pending = rates_pending(pack, rate_params, as_of)
+    return Municipality(pack, grant, as_of, tuple(grant_years), params, rate_params, engine, pending)
 
 
 Contribution = tuple[tuple[Any, ...] | None, str | None, str | None, bool]
 """What the municipality's status and rates need of one citizen: a member's `MemberDays` (None for
-a non-member), their exit status, their visitation group on the as-of date (`mangler`: none yet),
+a non-member; empty while the rates are pending), their exit status, their visitation group on the as-of date (`mangler`: none yet),
 and whether a non-member has FSM1 visitations or activities (counted in a warning).
 
 Plain tuples, for a national run sends one per citizen between processes, and pickle rebuilds a
@@ -151,35 +163,49 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     facts = status_facts(timeline, away, as_of)
     verdicts = engine.decide_each(compiled(pack, "fsm1.status", params, as_of), facts)
     rates = place.rate_params
+    if place.rates_pending:  # no activity counts before the rates can be decided
+        rates = {**rates, "company_directed_activities": ()}
     member = progress(timeline, away, cutoff, rates)
     group = member.group_on(as_of) or "mangler"
     gone = exit_status(verdicts, facts["support_on_day"], params)
     detail = {"exit_status": gone, "group": group}
     status = Evaluation("fsm1.status", citizen, k, as_of, facts, verdicts, detail)
-    days = member_days(member, rates["rate2_population"], cutoff, place.months, rates["min_activity_days"])
-    return CitizenOutcome([membership, status], (tuple(days), gone, group, False))
+    days: tuple[Any, ...] = ()
+    if not place.rates_pending:
+        days = tuple(
+            member_days(member, rates["rate2_population"], cutoff, place.months, rates["min_activity_days"])
+        )
+    return CitizenOutcome([membership, status], (days, gone, group, False))
 
 
 def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:
     """The status (members, exits, visitation), rates 1–3 and the months, from every citizen's contribution."""
     pack, grant, as_of, rate_params = place.pack, place.grant, place.as_of, place.rate_params
     engine = place.runner()
-    members = [MemberDays._make(days) for days, _, _, _ in contributions if days is not None]
+    members = [MemberDays._make(days) for days, _, _, _ in contributions if days]
+    count = sum(days is not None for days, _, _, _ in contributions)
     exits = Counter(gone for _, gone, _, _ in contributions if gone is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
     visitation.update(
         group or "mangler" for days, gone, group, _ in contributions if days is not None and gone is None
     )
     outside = sum(outside for _, _, _, outside in contributions)
-    amounts = split_grant(grant.amount, rate_params)
-    result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)
-    result2, decision2 = rate2(pack, members, grant, as_of, rate_params, amounts[1], engine)
-    result3, months, decision3 = rate3(
-        pack, members, place.months, grant, as_of, rate_params, amounts[2], engine
-    )
+    if place.rates_pending:
+        pending = [
+            pending_rate(pack, f"fsm1.rate{n}", n, grant, as_of, place.rates_pending) for n in (1, 2, 3)
+        ]
+        (result1, decision1), (result2, decision2), (result3, decision3) = pending
+        months: list[MonthResult] = []
+    else:
+        amounts = split_grant(grant.amount, rate_params)
+        result1, decision1 = approval_rate(pack, "fsm1.rate1", grant, as_of, rate_params, amounts[0], engine)
+        result2, decision2 = rate2(pack, members, grant, as_of, rate_params, amounts[1], engine)
+        result3, months, decision3 = rate3(
+            pack, members, place.months, grant, as_of, rate_params, amounts[2], engine
+        )
     status = status_of(
         place,
-        members=len(members),
+        members=count,
         exits=exits,
         visitation=visitation,
         rates=[result1, result2, result3],

@@ -9,7 +9,7 @@ from typing import Any
 from engine.rules.decide import evaluate_all, outcome
 from engine.rules.facts.fsm1_rates import MemberDays, blocking_on, rate2_days, rate3_months
 from engine.rules.pack import Pack, Parameters
-from engine.rules.payout import by_fact, money, needed, priced
+from engine.rules.payout import blocking_months, by_fact, money, needed, priced
 from engine.rules.runner import Runner
 from models.domain import Grant
 from models.periods import Span
@@ -99,12 +99,6 @@ def rate3(
         entries.append(outcome(pack, sequence_rule, False, {"month": "no run of qualifying months"}, params))
     blocked = None
     if triggered_on is None:
-        blocked = {
-            "months": [
-                {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
-                for m in months
-                if not m.qualifies
-            ]
-        }
+        blocked = {"months": blocking_months(months)}
     result, decision = priced(pack, spec.id, 3, grant, triggered_on, as_of, amount, entries, blocked)
     return result, months, decision

@@ -28,13 +28,22 @@ from engine.rules.facts.fsm2 import (
     visits,
 )
 from engine.rules.pack import Pack, Parameters, Rule
-from engine.rules.payout import approval_rate, by_fact, money, needed, priced
-from engine.rules.programmes import CitizenOutcome, Concluded, Municipality, status_of
+from engine.rules.payout import approval_rate, blocking_months, by_fact, money, needed, pending_rate, priced
+from engine.rules.programmes import (
+    CitizenOutcome,
+    Concluded,
+    Municipality,
+    check_decidable,
+    first_rule_day,
+    rates_pending,
+    status_of,
+)
 from engine.rules.runner import Runner
 from models.codes import GROUPS_BY_PROGRAMME, GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
 from models.periods import Span, merged, month_counts
 from models.status import MonthResult, RateResult
+from models.today import today
 from models.trace import Decision
 
 FSM2 = GrantProgramme.fsm2
@@ -60,13 +69,18 @@ def prepare(
     overrides: Mapping[str, Any] | None = None,
     engine: Runner | None = None,
 ) -> Fsm2Municipality:
-    """Parameters as in force on each day of the project (the law changed on 2020-01-01), and on the as-of date."""
+    """Parameters as in force on each day of the project from the pack's first rule date (the law
+    changed on 2020-01-01), and on the as-of date."""
+    check_decidable(pack, as_of)
     k = grant.municipality
     params = pack.parameters_at(as_of, k, overrides)
-    first = grant.project_start
+    first = max(grant.project_start, first_rule_day(pack))
     starts = [first, *pack.change_days(first, as_of, k)]
     regimes = tuple((day, pack.parameters_at(day, k, overrides)) for day in starts)
-    return Fsm2Municipality(pack, grant, as_of, tuple(grant_years), params, params, engine, regimes)
+    pending = rates_pending(pack, params, as_of)
+    return Fsm2Municipality(
+        pack, grant, as_of, tuple(grant_years), params, params, engine, pending, regimes=regimes
+    )
 
 
 class Contribution(NamedTuple):
@@ -110,9 +124,9 @@ class Participation:
 
 def participation_of(place: Municipality, timeline: CitizenTimeline) -> Participation:
     """Eligibility decided by the rules on every segment of the project so far (with the law in force
-    on each), and what ends a participation."""
+    on each), and what ends a participation. Nobody takes part before the pack's first rule date."""
     assert isinstance(place, Fsm2Municipality)
-    window = Span(place.grant.project_start, place.as_of)
+    window = Span(place.regimes[0][0], place.as_of)
     eligible = []
     if window.first <= window.last:
         for segment in segments(timeline, window, [start for start, _ in place.regimes]):
@@ -177,9 +191,15 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
     exits = Counter(c.exit_status for c in members if c.exit_status is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
     visitation.update(c.group or "mangler" for c in members if c.exit_status is None)
-    first = money(grant.amount * params["rate1_share"])
-    result1, decision1 = approval_rate(pack, "fsm2.rate1", grant, as_of, params, first, place.engine)
-    result2, months, decision2 = rate2(place, members, grant.amount - first)
+    if place.rates_pending:
+        (result1, decision1), (result2, decision2) = (
+            pending_rate(pack, f"fsm2.rate{n}", n, grant, as_of, place.rates_pending) for n in (1, 2)
+        )
+        months: list[MonthResult] = []
+    else:
+        first = money(grant.amount * params["rate1_share"])
+        result1, decision1 = approval_rate(pack, "fsm2.rate1", grant, as_of, params, first, place.engine)
+        result2, months, decision2 = rate2(place, members, grant.amount - first)
     schedule = sorted(place.grant_years, key=lambda y: y.year)
     warnings = []
     if schedule and (budgeted := sum(y.amount for y in schedule)) != grant.amount:
@@ -271,11 +291,7 @@ def rate2(
                 }
                 for step in steps
             ],
-            "months": [
-                {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
-                for m in months
-                if m.needed
-            ],
+            "months": blocking_months(months),
         }
         if paid_by is None:
             blocked["assumption"] = (
@@ -288,8 +304,9 @@ def rate2(
 
 def _needed(
     fact: Mapping[str, Any], verdicts: Mapping[str, bool], params: Mapping[str, Any], first: str, full: str
-) -> int:
-    """How many more counted members the month lacked for the next step it did not reach (0: it reached both)."""
+) -> int | None:
+    """How many more counted members the month lacked for the next step it did not reach (0: it
+    reached both; None: its effort group is empty)."""
     if verdicts[full]:
         return 0
     share = params["rate2_full_step_share"] if verdicts[first] else params["rate2_first_step_share"]
@@ -306,7 +323,8 @@ def decide_citizen(
     engine: Runner | None = None,
 ) -> Decision:
     """Is the citizen in the municipality's FSM2 target group on `as_of` (default: today), and why."""
-    day = as_of or date.today()
+    day = as_of or today()
+    check_decidable(pack, day)
     params = pack.parameters_at(day, municipality, overrides)
     facts = eligibility_facts(timeline, municipality, day, params)
     found = evaluate_facts(

@@ -1,0 +1,182 @@
+"""A finished run's seal: a SHA-256 digest over what it stored, chained to the finished run before it.
+
+The digest covers the run's canonical content: the run itself (id, programme, as-of date, scope, rule
+pack hash, delivery, counts), the checksum of every delivery it read, each municipality's status and
+parameter values, every decision row with the evidence it rests on, and the previous finished run's
+digest. Changing, adding or deleting a stored row or run therefore shows: the run's digest no longer
+matches its content, or the next run's `previous_digest` no longer matches it.
+
+Canonical means: decision rows as text lines (`LINE`: each text field by `repr`, so no separator can be
+forged), sorted, evidence named by the SHA-256 of its stored text; statuses and parameters as JSON
+with sorted keys. So the digest depends on what was stored, never on how: not on row ids, evidence
+numbers, or the order in which the rows were made or stored.
+
+The nightly run seals as it stores (`Seal`: the rows pass by once, ~1 µs each), streaming the
+lines into the hash while they arrive in citizen order, as the run's chunks do; if they arrive
+otherwise, the digest is made from the database instead, which gives the same digest. Every row
+a run stores must pass through `Seal.add`, however it was made (evaluated tonight or carried over
+from an earlier run). An audit recomputes the digest from the database alone (`stored_digest`).
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Text, cast, select, update
+from sqlalchemy.orm import Session
+
+from engine.runs.batch import CitizensDone, EvidenceValues, MunicipalityDone, Row
+from models.db import Delivery
+from models.runs import Evidence, Run, RunMunicipality, StoredDecision
+
+VERSION = 1
+"""Of the canonical form; a digest is recomputed with the form it was made with, forever."""
+LINE = "%r\x1f%r\x1f%r\x1f%s\x1f%d\x1f%r\x1f%r\x1f%r\x1f%s"
+"""citizen, municipality, decision, day, outcome, value, group, trace, evidence (its SHA-256)."""
+EVIDENCE = "%s\x1f%s"
+"""An evidence row's verdicts and facts, as stored (JSON text: both are made by the same encoder)."""
+HEADER = (
+    "id",
+    "programme",
+    "as_of",
+    "municipality",
+    "pack_hash",
+    "delivery_id",
+    "citizens",
+    "members",
+    "decisions",
+)
+"""The columns of `runs` the digest covers (besides the previous run's digest)."""
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _evidence_sha(verdicts: str, facts: str | None) -> str:
+    return hashlib.sha256((EVIDENCE % (verdicts, facts)).encode()).hexdigest()
+
+
+class Seal:
+    """A run's digest, made from its results as they are stored (`add` each, then `close`)."""
+
+    def __init__(self) -> None:
+        self._rows = hashlib.sha256()
+        self._last = ""
+        self._in_order = True
+        self._rates: list[str] = []
+        self._evidence: dict[EvidenceValues, str] = {}
+        self._municipalities: dict[str, Any] = {}
+
+    def _lines(self, rows: Sequence[Row], evidence: Sequence[EvidenceValues]) -> list[str]:
+        known, sha = self._evidence, hashlib.sha256
+        shas = [
+            known.get(v) or known.setdefault(v, sha((EVIDENCE % v).encode()).hexdigest()) for v in evidence
+        ]
+        return [LINE % (r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], shas[r[8]]) for r in rows]
+
+    def add(self, result: CitizensDone | MunicipalityDone) -> None:
+        lines = self._lines(result.rows, result.evidence)
+        if isinstance(result, MunicipalityDone):
+            self._rates.extend(lines)
+            self._municipalities[result.status.municipality] = _municipality_document(
+                result.status.model_dump(mode="json"), result.membership_params, result.rate_params
+            )
+            return
+        lines.sort()
+        if lines and self._in_order:
+            self._in_order = lines[0] >= self._last
+            self._last = lines[-1]
+            self._rows.update(("\n".join(lines) + "\n").encode())
+
+    def close(self, session: Session, run_id: int) -> str:
+        """Digest the run (its `runs` row as it now stands, counts included) and store the digest
+        and the previous finished run's with it."""
+        previous = previous_digest(session, run_id)
+        if self._in_order:
+            self._rows.update("".join(line + "\n" for line in sorted(self._rates)).encode())
+            digest = _digest(
+                session.connection(), run_id, self._municipalities, self._rows.hexdigest(), previous
+            )
+        else:
+            digest = _from_database(session, run_id, previous)
+        session.execute(update(Run).where(Run.id == run_id).values(digest=digest, previous_digest=previous))
+        return digest
+
+
+def _municipality_document(status: Any, membership: Any, rates: Any) -> str:
+    return _canonical({"status": status, "membership_parameters": membership, "rate_parameters": rates})
+
+
+def previous_digest(session: Session, run_id: int) -> str | None:
+    """The digest of the latest finished run before `run_id` (the link the run is chained by)."""
+    return session.scalar(
+        select(Run.digest).where(Run.id < run_id, Run.status == "finished").order_by(Run.id.desc()).limit(1)
+    )
+
+
+def _digest(
+    connection: Connection, run_id: int, municipalities: Mapping[str, str], rows: str, previous: str | None
+) -> str:
+    run = connection.execute(select(*(getattr(Run, c) for c in HEADER)).where(Run.id == run_id)).one()
+    inputs = connection.execute(
+        select(Delivery.id, Delivery.checksum)
+        .where(Delivery.id <= (run.delivery_id if run.delivery_id is not None else 0))
+        .order_by(Delivery.id)
+    ).all()
+    document = {
+        "version": VERSION,
+        "run": {name: str(value) if value is not None else None for name, value in run._mapping.items()},
+        "previous": previous,
+        "inputs": [[i, checksum] for i, checksum in inputs],
+        "municipalities": [municipalities[code] for code in sorted(municipalities)],
+        "decisions": rows,
+    }
+    return hashlib.sha256(_canonical(document).encode()).hexdigest()
+
+
+def _stored_rows(connection: Connection, run_id: int) -> str:
+    """The digest of the run's decision rows, as the database holds them."""
+    evidence = {
+        i: _evidence_sha(verdicts, facts)
+        for i, verdicts, facts in connection.execute(
+            select(Evidence.id, cast(Evidence.verdicts, Text), cast(Evidence.facts, Text)).where(
+                Evidence.run_id == run_id
+            )
+        )
+    }
+    d = StoredDecision
+    columns = (
+        d.citizen_id,
+        d.municipality,
+        d.decision,
+        d.day,
+        d.outcome,
+        d.value,
+        d.group,
+        cast(d.trace, Text),
+    )
+    found: Iterable[Any] = connection.execute(select(*columns, d.evidence_id).where(d.run_id == run_id))
+    lines = sorted(
+        LINE % (c, m, decision, day.isoformat(), o, v, g, t, evidence.get(e))
+        for c, m, decision, day, o, v, g, t, e in found
+    )
+    return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
+
+
+def _from_database(session: Session, run_id: int, previous: str | None) -> str:
+    municipalities = {
+        m.municipality: _municipality_document(m.status, m.membership_parameters, m.rate_parameters)
+        for m in session.scalars(select(RunMunicipality).where(RunMunicipality.run_id == run_id))
+    }
+    connection = session.connection()
+    return _digest(connection, run_id, municipalities, _stored_rows(connection, run_id), previous)
+
+
+def stored_digest(session: Session, run_id: int) -> str:
+    """The digest of the run as the database now holds it (with the previous digest it stores):
+    equal to its stored `digest` unless something it covers was changed."""
+    return _from_database(
+        session, run_id, session.scalar(select(Run.previous_digest).where(Run.id == run_id))
+    )
