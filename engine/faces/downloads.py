@@ -28,7 +28,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from engine.faces.i18n import Language, Texts, texts
+from engine.faces.i18n import ENGLISH, Language, Texts, texts
 from engine.faces.simulate.tables import Column, Kind
 from engine.faces.simulate.workbook import WIDEST, number_format
 
@@ -70,9 +70,11 @@ def _share(value: Decimal | Fraction | float) -> Decimal:
     return Decimal(str(value)) if isinstance(value, float) else value
 
 
-def _danish(value: Any, kind: Kind, t: Texts) -> str:
+def _danish(value: Any, kind: Kind, words: Texts) -> str:
+    """Numbers and dates as Danish Excel reads them; yes and no in the words' language."""
     if isinstance(value, bool):
-        return t.yes(value)
+        return words.yes(value)
+    t = texts(Language.da)
     if kind == "month":
         return t.month(_day(value))
     if kind == "share":
@@ -106,16 +108,16 @@ def _plain(value: Any, kind: Kind) -> str:
     return str(value)
 
 
-def cell_text(value: Any, kind: Kind, separator: Separator) -> str:
-    """A cell of a CSV file of this separator ("" for None)."""
+def cell_text(value: Any, kind: Kind, separator: Separator, words: Texts = ENGLISH) -> str:
+    """A cell of a CSV file of this separator ("" for None); yes and no in the words' language."""
     if value is None:
         return ""
     if separator is Separator.semicolon:
-        return _danish(value, kind, texts(Language.da))
+        return _danish(value, kind, words)
     return _plain(value, kind)
 
 
-def csv_lines(table: Table, separator: Separator = Separator.semicolon) -> Iterator[str]:
+def csv_lines(table: Table, separator: Separator = Separator.semicolon, words: Texts = ENGLISH) -> Iterator[str]:
     """The table as CSV text, a line at a time: the byte order mark and the header first."""
     buffer = io.StringIO()
     writer = csv.writer(
@@ -132,7 +134,8 @@ def csv_lines(table: Table, separator: Separator = Separator.semicolon) -> Itera
     yield BOM + line(column.title for column in table.columns)
     for row in table.rows:
         yield line(
-            cell_text(value, column.kind, separator) for value, column in zip(row, table.columns, strict=True)
+            cell_text(value, column.kind, separator, words)
+            for value, column in zip(row, table.columns, strict=True)
         )
 
 

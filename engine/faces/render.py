@@ -46,7 +46,7 @@ def shown(item: Any, t: Texts = ENGLISH) -> str:
     if isinstance(item, Mapping) and ("not_visitated" in item or "months" in item):
         return blocked(item, full_cpr=True, t=t)
     if isinstance(item, Mapping):
-        return "; ".join(f"{key}: {value(v, t)}" for key, v in item.items())
+        return "; ".join(f"{key}: {shown(v, t)}" for key, v in item.items())
     return value(item, t)
 
 

@@ -83,4 +83,4 @@ def lines(
     which = {"full_cpr": full_cpr, "municipalities": municipalities}
     if fmt is ExportFormat.jsonl:
         return export.jsonl(session, run, **which)
-    return csv_lines(table(session, run, fmt, t, **which), separator)
+    return csv_lines(table(session, run, fmt, t, **which), separator, t)

@@ -39,9 +39,9 @@ class Refusal(HTTPException):
     `values`; the API's detail is the English, a page shows the translation."""
 
     def __init__(
-        self, status: int, message: str, headers: dict[str, str] | None = None, **values: Any
+        self, code: int, message: str, headers: dict[str, str] | None = None, /, **values: Any
     ) -> None:
-        super().__init__(status, message % values if values else message, headers)
+        super().__init__(code, message % values if values else message, headers)
         self.message, self.values = message, values
 
     def shown(self, t: Texts) -> str:

@@ -64,7 +64,7 @@ def send(table: Table, fmt: FileFormat, separator: Separator, t: Texts, name: st
     body = (
         _file(downloads.xlsx([table], t))
         if fmt is FileFormat.xlsx
-        else (line.encode() for line in downloads.csv_lines(table, separator))
+        else (line.encode() for line in downloads.csv_lines(table, separator, t))
     )
     filename = f"{name}.{fmt}"
     plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace(" ", "-")
