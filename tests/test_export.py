@@ -75,11 +75,19 @@ def test_csv_is_a_row_per_decision_for_danish_excel(stored_runs: Engine):
     ]
     statuses = [r for r in found if r["afgørelse"] == "fsm1.status"]
     assert len(statuses) == 1220 and sum(r["udfald"] == "ja" for r in statuses) == 969
-    assert {r["resultat"] for r in statuses} == {"AKTIV", "UDGÅET"} and statuses[0]["kommune"] == "Aalborg (851)"
+    assert {r["resultat"] for r in statuses} == {"AKTIV", "UDGÅET"} and statuses[0][
+        "kommune"
+    ] == "Aalborg (851)"
     assert all(re.fullmatch(r"\d{2}-\d{2}-\d{4}", r["afgjort pr."]) for r in found)
     rate2 = next(r for r in found if r["afgørelse"] == "fsm1.rate2")
-    assert rate2["udfald"] == "nej" and rate2["regler, der ikke er opfyldt"] == "fsm1.rate2.whole_group_visitated"
-    assert rate2["detaljer"].startswith("blocked_by: 10 ikke visiteret pr. 31-08-2019: ") and "og 5 flere" in rate2["detaljer"]
+    assert (
+        rate2["udfald"] == "nej"
+        and rate2["regler, der ikke er opfyldt"] == "fsm1.rate2.whole_group_visitated"
+    )
+    assert (
+        rate2["detaljer"].startswith("blocked_by: 10 ikke visiteret pr. 31-08-2019: ")
+        and "og 5 flere" in rate2["detaljer"]
+    )
     assert any(r["detaljer"] == "group: 1" for r in statuses)
     assert CPR_IN_FULL.search(text) is None
 

@@ -65,7 +65,12 @@ def test_a_template_message_without_a_danish_translation_is_found(tmp_path: Path
         "<p>{% trans count=n %}{{ count }} new citizen{% pluralize %}{{ count }} new citizens{% endtrans %}</p>",
         encoding="utf-8",
     )
-    assert set(marked(tmp_path)) == {"A heading nobody translated", "rate", "A page not translated yet", "%(count)s new citizen"}
+    assert set(marked(tmp_path)) == {
+        "A heading nobody translated",
+        "rate",
+        "A page not translated yet",
+        "%(count)s new citizen",
+    }
     missing = untranslated(tmp_path)
     assert len(missing) == 3 and not any("'rate'" in m for m in missing)
     assert all(m.startswith("engine/faces/web/templates/page.html: ") for m in missing)

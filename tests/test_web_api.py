@@ -224,7 +224,9 @@ def test_exports_give_every_decision_with_its_trace_cpr_masked_by_default(client
     rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
     assert {r["regel"] for r in rows} >= {"fsm1.five_years_on_support", "fsm1.rate3.month_qualifies"}
     assert not any(r["borger"].endswith("xxxx") for r in rows)
-    decisions = client.get("/api/runs/1/export?format=csv", headers={**bearer(TOKENS["alice"]), "Accept-Language": "en"})
+    decisions = client.get(
+        "/api/runs/1/export?format=csv", headers={**bearer(TOKENS["alice"]), "Accept-Language": "en"}
+    )
     assert decisions.headers["content-disposition"] == 'attachment; filename="run-1.csv"'
     rows = list(csv.DictReader(io.StringIO(decisions.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 2748 and all(is_masked(r["citizen"]) for r in rows if r["decision"] == "fsm1.status")

@@ -40,7 +40,9 @@ def test_the_runs_page_lists_every_run_and_offers_to_compare_two(alice):
     page = html(alice, "/")
     assert all(f'href="/runs/{n}"' in page for n in (1, 2, 3))
     assert 'action="/diff"' in page and "fejlet" in page
-    assert "kørsel 2: Flere skal med 1 pr. 31-08-2019</option>" in page  # the compare form names the programme
+    assert (
+        "kørsel 2: Flere skal med 1 pr. 31-08-2019</option>" in page
+    )  # the compare form names the programme
 
 
 def test_the_run_page_is_a_summary_line_per_municipality_linking_to_its_page(alice):
@@ -100,9 +102,13 @@ def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, car
         assert text in page
     assert "STAR har i december 2016 udsøgt digitalt" in page  # a source sentence
     timeline = page[page.index("<svg") : page.index("</svg>")]
-    assert all(lane in timeline for lane in ("bopæl", "forsørgelse", "indsatser", "visitationer", "kontanthjælp"))
+    assert all(
+        lane in timeline for lane in ("bopæl", "forsørgelse", "indsatser", "visitationer", "kontanthjælp")
+    )
     data = page[page.index("<caption>", page.index("</svg>")) :]  # the chart's data as a table
-    assert "<td>forsørgelse</td><td>kontanthjælp</td>" in data and re.search(r"<td>\d{2}-\d{2}-\d{4}</td>", data)
+    assert "<td>forsørgelse</td><td>kontanthjælp</td>" in data and re.search(
+        r"<td>\d{2}-\d{2}-\d{4}</td>", data
+    )
     full = html(carol, link.group(1))
     assert CPR_IN_FULL.search(full) and "xxxx" not in full.split("<main")[1].split("<svg")[0]
     assert CPR_IN_FULL.search(full.split("</title>")[0]) is None  # browser history keeps titles

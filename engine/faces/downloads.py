@@ -117,7 +117,9 @@ def cell_text(value: Any, kind: Kind, separator: Separator, words: Texts = ENGLI
     return _plain(value, kind)
 
 
-def csv_lines(table: Table, separator: Separator = Separator.semicolon, words: Texts = ENGLISH) -> Iterator[str]:
+def csv_lines(
+    table: Table, separator: Separator = Separator.semicolon, words: Texts = ENGLISH
+) -> Iterator[str]:
     """The table as CSV text, a line at a time: the byte order mark and the header first."""
     buffer = io.StringIO()
     writer = csv.writer(

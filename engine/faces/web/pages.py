@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from engine.faces import quotes, render
 from engine.faces.i18n import Language, Texts, install_jinja, negotiate, texts
@@ -41,8 +42,16 @@ def texts_of(request: Request) -> Texts:
     return texts(chosen(request))
 
 
+def _code(item: Any) -> bool:
+    return isinstance(item, str) and not render.ISO_DATE.fullmatch(item)
+
+
 @pass_context
 def _value(context: Context, item: Any) -> str:
+    """A value as `shown` has it; a code as the data has it (`kontanthjaelp`, `active`) marked as code."""
+    if _code(item) or (isinstance(item, list) and item and all(_code(i) for i in item)):
+        codes = [item] if isinstance(item, str) else item
+        return Markup(", ").join(Markup("<code>{}</code>").format(code) for code in codes)
     return render.shown(item, texts(context_language(context)))
 
 

@@ -1,0 +1,99 @@
+"""Every page of the web UI, in one place: the accessibility (axe), screenshot, 375 px and no-English
+tests go through this list, and `test_every_page_route_is_listed` fails when the application has a
+GET page that is not in it (so a new page cannot be forgotten). A page shown in answer to a form
+(a search, the access log of a citizen, a refused login) is listed with the form that shows it.
+
+The URLs are those of the Aalborg runs (tests/conftest.py `store_aalborg_runs`); `{ref}` is a
+citizen's reference and `{citizen}` their CPR number, found when the test runs (`citizen_of`)."""
+
+from dataclasses import dataclass, field, replace
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from models.runs import StoredDecision
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    """For screenshots and test ids."""
+    route: str
+    """The application's route (its path template)."""
+    url: str
+    user: str | None
+    """Who reads it (tests/conftest.py WEB_USERS; None: nobody logged in)."""
+    form: dict[str, str] = field(default_factory=dict)
+    """For a page shown in answer to a form on `url`: the fields to fill in (by name) before sending it."""
+    status: int = 200
+
+
+PAGES = (
+    Page("login", "/login", "/login", None),
+    Page("login-refused", "/login", "/login", None, {"username": "alice", "password": "wrong"}, 401),
+    Page("accessibility-statement", "/tilgaengelighed", "/tilgaengelighed", None),
+    Page("runs", "/", "/", "alice"),
+    Page("run", "/runs/{run_id}", "/runs/2", "alice"),
+    Page("run-failed", "/runs/{run_id}", "/runs/3", "alice"),
+    Page(
+        "municipality", "/runs/{run_id}/municipalities/{municipality}", "/runs/2/municipalities/851", "alice"
+    ),
+    Page("citizen", "/runs/{run_id}/citizens/{ref}", "/runs/2/citizens/{ref}", "alice"),
+    Page("search", "/runs/{run_id}/citizens", "/runs/2", "alice", {"citizen_id": "010101-1234"}),
+    Page("diff", "/diff", "/diff?first=1&second=2", "alice"),
+    Page("account", "/account", "/account", "alice"),
+    Page("privacy", "/privacy", "/privacy", "petra"),
+    Page("privacy-log", "/privacy", "/privacy", "petra", {"citizen_id": "{citizen}"}),
+    Page("not-found", "/{missing}", "/runs/99", "alice", status=404),
+)
+
+KNOWN_GAPS = {
+    "diff": "issue 16 is reworking the diff page (engine/faces/web/diff.py, templates/diff.html): "
+    "its words are English until that is merged",
+}
+"""Pages exempt from the no-English test, and why (the only place such an exemption may be made)."""
+
+
+def page_routes(app: FastAPI) -> set[str]:
+    """The application's pages: GET routes answering HTML, not the JSON API and not downloads."""
+    return {
+        route.path
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        and "GET" in route.methods
+        and not route.path.startswith("/api/")
+        and route.path != "/openapi.json"
+        and "/downloads/" not in route.path
+    }
+
+
+def download_routes(app: FastAPI) -> set[str]:
+    return {route.path for route in app.routes if isinstance(route, APIRoute) and "/downloads/" in route.path}
+
+
+def citizen_of(engine: Engine) -> tuple[int, str]:
+    """A member of run 2 in visitation group 1 (with a timeline, activities and both decisions): their
+    reference and CPR number."""
+    with Session(engine) as session:
+        row = session.scalars(
+            select(StoredDecision)
+            .where(
+                StoredDecision.run_id == 2,
+                StoredDecision.decision == "fsm1.status",
+                StoredDecision.group == "1",
+            )
+            .order_by(StoredDecision.citizen_id)
+        ).first()
+        assert row is not None and row.citizen_id
+        return row.id, row.citizen_id
+
+
+def resolved(page: Page, ref: int, citizen: str) -> Page:
+    """The page with `{ref}` and `{citizen}` filled in."""
+
+    def fill(text: str) -> str:
+        return text.replace("{ref}", str(ref)).replace("{citizen}", citizen)
+
+    return replace(page, url=fill(page.url), form={k: fill(v) for k, v in page.form.items()})
