@@ -112,9 +112,13 @@ class _Forms(HTMLParser):
             self.forms.append(
                 {"method": found.get("method", "get"), "action": found.get("action"), "fields": {}}
             )
-        elif tag in ("input", "select", "textarea", "button") and self.forms and found.get("name"):
-            if tag != "button" and found.get("type") != "submit":
-                self.forms[-1]["fields"].setdefault(found["name"], found.get("value") or "")
+        elif (
+            tag in ("input", "select", "textarea")
+            and self.forms
+            and found.get("name")
+            and found.get("type") != "submit"
+        ):
+            self.forms[-1]["fields"].setdefault(found["name"], found.get("value") or "")
 
 
 def submit(client: TestClient, url: str, fields: dict[str, str], **options) -> Response:
