@@ -6,8 +6,11 @@ GET page that is not in it (so a new page cannot be forgotten). A page shown in 
 The URLs are those of the Aalborg runs (tests/conftest.py `store_aalborg_runs`); `{ref}` is a
 citizen's reference and `{citizen}` their CPR number, found when the test runs (`citizen_of`)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine, select
@@ -49,28 +52,56 @@ PAGES = (
     Page("not-found", "/{missing}", "/runs/99", "alice", status=404),
 )
 
-KNOWN_GAPS = {
-    "diff": "issue 16 is reworking the diff page (engine/faces/web/diff.py, templates/diff.html): "
-    "its words are English until that is merged",
+KNOWN_GAPS: dict[str, tuple[str, ...]] = {
+    # Issue 16 is reworking the diff page (engine/faces/web/diff.py and templates/diff.html, which
+    # this work leaves alone): until it is merged its words are English and its table does not scroll
+    # in a frame of its own at 375 px (templates/_tables.html's `scroll` and `downloads` macros, and
+    # web/tables.py's `send`, are there for it). Its axe check and screenshots run like any page's.
+    "diff": ("no-english", "375px"),
 }
-"""Pages exempt from the no-English test, and why (the only place such an exemption may be made)."""
+"""The only place a page may be exempted from a test (by the test's name in `known_gap`): the
+exempted test is expected to fail, and fails when it passes — remove the exemption then."""
+
+
+def listed(test: str) -> list[Any]:
+    """The pages as pytest parameters for `test`, a known gap marked as expected to fail."""
+    return [
+        pytest.param(
+            page, id=page.name, marks=pytest.mark.xfail(strict=True, reason=f"a known gap: {page.name}")
+        )
+        if test in KNOWN_GAPS.get(page.name, ())
+        else pytest.param(page, id=page.name)
+        for page in PAGES
+    ]
+
+
+def routes(app: FastAPI) -> Iterator[tuple[str, set[str]]]:
+    """Every route of the application, routers included, as its path and methods."""
+
+    def walk(found: list[Any], prefix: str) -> Iterator[tuple[str, set[str]]]:
+        for route in found:
+            if isinstance(route, APIRoute):
+                yield prefix + route.path, set(route.methods)
+            elif hasattr(route, "original_router"):  # FastAPI includes a router lazily
+                yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+    return walk(app.routes, "")
 
 
 def page_routes(app: FastAPI) -> set[str]:
     """The application's pages: GET routes answering HTML, not the JSON API and not downloads."""
     return {
-        route.path
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        and "GET" in route.methods
-        and not route.path.startswith("/api/")
-        and route.path != "/openapi.json"
-        and "/downloads/" not in route.path
+        path
+        for path, methods in routes(app)
+        if "GET" in methods
+        and not path.startswith("/api/")
+        and path != "/openapi.json"
+        and "/downloads/" not in path
     }
 
 
 def download_routes(app: FastAPI) -> set[str]:
-    return {route.path for route in app.routes if isinstance(route, APIRoute) and "/downloads/" in route.path}
+    return {path for path, methods in routes(app) if "/downloads/" in path}
 
 
 def citizen_of(engine: Engine) -> tuple[int, str]:

@@ -155,6 +155,15 @@ def _excel_value(value: Any, kind: Kind) -> Any:
     return value
 
 
+def _number_format(kind: Kind, value: Any, t: Texts) -> str | None:
+    """A number or date cell's format (a moment's with its time); none for text and flags."""
+    if value is None or isinstance(value, bool | str):
+        return None
+    if isinstance(value, datetime):
+        return f"{t.excel_formats['date']} hh:mm:ss"
+    return number_format(kind, value, t)
+
+
 def xlsx(tables: Sequence[Table], t: Texts) -> IO[bytes]:
     """The tables as an Excel workbook, a sheet each, in a temporary file (on disk when it grows: the
     rows never are all in memory), positioned at its start."""
@@ -178,8 +187,8 @@ def xlsx(tables: Sequence[Table], t: Texts) -> IO[bytes]:
             cells = []
             for value, column in zip(row, table.columns, strict=True):
                 cell = WriteOnlyCell(sheet, _excel_value(value, column.kind))
-                form = number_format(column.kind, cell.value, t)
-                if form and cell.value is not None and not isinstance(cell.value, bool | str):
+                form = _number_format(column.kind, cell.value, t)
+                if form:
                     cell.number_format = form
                 cells.append(cell)
             sheet.append(cells)
