@@ -90,7 +90,10 @@ def aalborg_site(tmp_path_factory: pytest.TempPathFactory, aalborg_delivery: Pat
     add_web_users(database)
     ref, citizen = citizen_of(database)
     database.dispose()
-    with served(directory / "fsm.sqlite", login_free_failures="1000") as (base, _process):  # pages refuse logins
+    with served(directory / "fsm.sqlite", login_free_failures="1000") as (
+        base,
+        _process,
+    ):  # pages refuse logins
         yield {"base": base, "ref": ref, "citizen": citizen}
 
 

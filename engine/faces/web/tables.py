@@ -6,16 +6,20 @@ rule. Column titles in the reader's language; CPR numbers as the reader's role m
 
 Every download is written to the access log as `download <table> <format>`: a list of members a row
 per member (as the members page does), a citizen's decisions the citizen, the other tables (which name
-no citizen) one row naming the run."""
+no citizen) one row naming the run.
+
+Offering another page's table (the diff's, say) takes a function making its `Table` and a route
+returning `asked.send(table, name, what=…, run=…, citizens=…)` (`asked: Download`)."""
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from typing import IO, Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -253,28 +257,54 @@ def every_member(
         number += 1
 
 
-@pages.get("/downloads/runs.{fmt}")
-def runs_download(
+@dataclass(frozen=True)
+class Asked:
+    """A download asked for: by whom, as which file, in which language. A page's table is offered for
+    download by a route that makes the `Table` and returns `asked.send(...)`."""
+
+    user: User
+    session: Session
+    fmt: FileFormat
+    separator: Separator
+    t: Texts
+
+    def send(
+        self,
+        table: Table,
+        name: str,
+        *,
+        what: str,
+        run: Run | None,
+        citizens: str | list[str] | None = None,
+        detail: str | None = None,
+    ) -> Response:
+        """The table as the file asked for, named `name`; logged as `download <what> <format>` with
+        the citizens it shows (None: it names no one)."""
+        log_access(self.session, self.user, f"download {what} {self.fmt}", run, citizens, detail=detail)
+        return send(table, self.fmt, self.separator, self.t, name)
+
+
+def asked(
     request: Request, fmt: FileFormat, user: Reader, session: Db, sep: Sep = Separator.semicolon
-) -> Response:
-    t = texts_of(request)
-    log_access(session, user, f"download runs {fmt}", None)
-    return send(runs_table(results.runs(session), t), fmt, sep, t, t._("runs"))
+) -> Asked:
+    return Asked(user, session, fmt, sep, texts_of(request))
+
+
+Download = Annotated[Asked, Depends(asked)]
+
+
+@pages.get("/downloads/runs.{fmt}")
+def runs_download(session: Db, asked: Download) -> Response:
+    t = asked.t
+    return asked.send(runs_table(results.runs(session), t), t._("runs"), what="runs", run=None)
 
 
 @pages.get("/runs/{run_id}/downloads/municipalities.{fmt}")
-def summary_download(
-    request: Request,
-    run: FoundRun,
-    fmt: FileFormat,
-    user: Reader,
-    session: Db,
-    sep: Sep = Separator.semicolon,
-) -> Response:
-    t = texts_of(request)
+def summary_download(run: FoundRun, user: Reader, session: Db, asked: Download) -> Response:
+    t = asked.t
     statuses = [s for s in results.statuses(session, run) if user.sees(s.municipality)]
-    log_access(session, user, f"download municipalities {fmt}", run)
-    return send(summary_table(statuses, t), fmt, sep, t, t._("run %(run)s municipalities", run=run.id))
+    name = t._("run %(run)s municipalities", run=run.id)
+    return asked.send(summary_table(statuses, t), name, what="municipalities", run=run)
 
 
 class MunicipalityTable(StrEnum):
@@ -285,45 +315,32 @@ class MunicipalityTable(StrEnum):
 
 @pages.get("/runs/{run_id}/municipalities/{municipality}/downloads/{table}.{fmt}")
 def municipality_download(
-    request: Request,
     run: FoundRun,
     municipality: MunicipalityCode,
     table: MunicipalityTable,
-    fmt: FileFormat,
     wanted: Filter,
     user: Reader,
     session: Db,
-    sep: Sep = Separator.semicolon,
+    asked: Download,
 ) -> Response:
-    t = texts_of(request)
-    row = municipality_row(session, run, municipality, user)
-    status = MunicipalityStatus.model_validate(row.status)
+    t = asked.t
+    status = MunicipalityStatus.model_validate(municipality_row(session, run, municipality, user).status)
+    citizens, detail = None, f"municipality {municipality}"
     if table is MunicipalityTable.members:
         members, citizens = every_member(session, run, status, wanted, user)
-        log_access(session, user, f"download members {fmt}", run, citizens)
         made = members_table(members, status.programme, t)
     else:
-        log_access(session, user, f"download {table} {fmt}", run, detail=f"municipality {municipality}")
         made = (rates_table if table is MunicipalityTable.rates else months_table)(status, t)
     name = t._(
         "run %(run)s %(municipality)s %(table)s", run=run.id, municipality=municipality, table=made.name
     )
-    return send(made, fmt, sep, t, name.lower())
+    return asked.send(made, name.lower(), what=table, run=run, citizens=citizens, detail=detail)
 
 
 @pages.get("/runs/{run_id}/citizens/{ref}/downloads/rules.{fmt}")
-def rules_download(
-    request: Request,
-    run: FoundRun,
-    ref: Ref,
-    fmt: FileFormat,
-    user: Reader,
-    session: Db,
-    sep: Sep = Separator.semicolon,
-) -> Response:
-    t = texts_of(request)
+def rules_download(run: FoundRun, ref: Ref, user: Reader, session: Db, asked: Download) -> Response:
+    t = asked.t
     citizen, decisions = visible_decisions(session, run, ref, user)
-    log_access(session, user, f"download decisions {fmt}", run, citizen)
     documents = [cpr.shown_in(d.model_dump(mode="json"), full=user.may("full_cpr")) for d in decisions]
     name = t._("run %(run)s citizen %(citizen)s", run=run.id, citizen=cpr.mask(citizen))
-    return send(rules_table(documents, t), fmt, sep, t, name)
+    return asked.send(rules_table(documents, t), name, what="decisions", run=run, citizens=citizen)
