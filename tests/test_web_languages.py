@@ -28,16 +28,24 @@ ENGLISH_WORDS = re.compile(
 )
 """Words that are English only (Danish `rate`, `status`, `data`, `to`, `at`, `for` and `by` are
 Danish words too, and left out)."""
+DANISH_WORDS = re.compile(
+    r"\b(?:og|af|til|som|med|ikke|der|den|det|er|på|fra|eller|kørsel|kørsler|borgere?|[Hh]ent|kommuner?|"
+    r"måned(?:er)?|[Dd]iagrammets|tabel|regel|regler|udløst|ja|nej|Gå|Sprog|Tilgængelighedserklæring)\b"
+)
+"""Words that are Danish only, on an English page (the programme's name, "Flere skal med", and the
+Danish words an English note quotes, 'mindst fem år', aside)."""
 SKIPPED = {"script", "style", "metadata", "code", "defs"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 class VisibleText(HTMLParser):
-    """What a reader sees or hears of a page: its text and the labels a screen reader reads
-    (aria-label, title, alt, placeholder) — but not code, nor what is marked as English (lang="en")."""
+    """What a reader sees or hears of a page in `language`: its text and the labels a screen reader
+    reads (aria-label, title, alt, placeholder) — but not code, nor what is marked as another
+    language (`lang="en"` on a Danish page)."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
         super().__init__()
+        self.language = language
         self.open: list[bool] = []
         self.parts: list[str] = []
 
@@ -46,7 +54,7 @@ class VisibleText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        skip = tag in SKIPPED or (found.get("lang") or "").startswith("en")
+        skip = tag in SKIPPED or not (found.get("lang") or self.language).startswith(self.language)
         if not (skip or self._skipping()):
             self.parts += [v for k, v in attrs if k in ("aria-label", "title", "alt", "placeholder") and v]
         if tag not in VOID:
@@ -65,8 +73,8 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
 
 
-def visible(html: str) -> str:
-    parser = VisibleText()
+def visible(html: str, language: str = "da") -> str:
+    parser = VisibleText(language)
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
 
@@ -121,12 +129,23 @@ def test_no_english_is_left_on_a_danish_page(readers, citizen, page: Page):
     assert left == [], f"English on the Danish page {page.name}: {left}"
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_danish_is_left_on_an_english_page(readers, citizen, page: Page):
+    response = shown(readers, page, citizen, **{"Accept-Language": "en"})
+    text = re.sub(r"'[^']*'", "", visible(response.text, "en").replace("Flere skal med", ""))  # quoted Danish
+    assert len(text) > 100
+    left = sorted({m.group(0) for m in DANISH_WORDS.finditer(text)})
+    assert left == [], f"Danish on the English page {page.name}: {left}"
+
+
 def test_the_word_scan_finds_english_and_leaves_code_and_marked_english_alone():
     assert (
         visible('<p>Kørsler <code>run_id</code> <span lang="en">the rules</span><br>ok</p>') == "Kørsler ok"
     )
     assert ENGLISH_WORDS.findall(visible("<p>Show the members</p>")) == ["Show", "the", "members"]
     assert ENGLISH_WORDS.findall("rate 2, status, data, to kørsler") == []
+    english = '<html lang="en"><p>Runs <span lang="da">og kørsler</span> <button lang="da">Dansk</button></p>'
+    assert visible(english, "en") == "Runs" and DANISH_WORDS.findall(visible("<p>Hent kørsler</p>", "en"))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
