@@ -1,6 +1,8 @@
 """The auditors' web UI and JSON API (`fsm serve`): browse runs, read any decision's trace, prove a
-run replays. Server-rendered pages and a JSON API under /api (OpenAPI at /openapi.json), all behind
-authentication (users, sessions and tokens in the database). The application changes nothing but
+run replays, download every table. Server-rendered pages in Danish or English (the reader's choice,
+else Accept-Language, else FSM_LANG; no script) and a JSON API under /api (OpenAPI at
+/openapi.json), all behind authentication (users, sessions and tokens in the database) but the login
+form, the language switch and the accessibility statement. The application changes nothing but
 sessions, the access log and the replay checks it is asked to run."""
 
 from collections.abc import AsyncIterator

@@ -90,7 +90,7 @@ def runs_table(runs: Sequence[Run], t: Texts) -> Table:
         Column(t._("in the target group"), "int"),
         Column(t._("decisions"), "int"),
     )
-    rows = (
+    rows = [  # read now: the log's commit expires the runs before a CSV is written
         (
             run.id,
             t.programme(run.programme),
@@ -105,7 +105,7 @@ def runs_table(runs: Sequence[Run], t: Texts) -> Table:
             run.decisions,
         )
         for run in runs
-    )
+    ]
     return Table(t._("Runs"), columns, rows)
 
 
