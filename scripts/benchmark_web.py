@@ -4,8 +4,10 @@ Builds once (and reuses) a national database — engine.synthetic.national.write
 citizens, 98 municipalities), imported and run as of 2019-07-31 — then starts `fsm serve` on it in a
 process of its own and asks each page and API call of the auditors' web five times over loopback,
 printing the best and median times (loopback adds well under a millisecond: these are the server's
-times) and the response's size. The export is streamed to the end: time to the first byte, the
-whole, and the server's peak memory before and after (VmHWM). A trivial route (`/api/me`) is the floor.
+times) and the response's size — the pages in Danish, and downloads of their tables (Excel, CSV).
+The export is streamed to the end (JSON lines, a decision a CSV row, a rule a CSV row): time to the
+first byte, the whole, and the server's peak memory before and after (VmHWM). A trivial route
+(`/api/me`) is the floor.
 
     PYTHONPATH=. .venv/bin/python scripts/benchmark_web.py [--database /tmp/fsm-national.sqlite] [--citizens 100000]
 """
@@ -103,6 +105,10 @@ def main() -> None:
                 (browser, "GET", f"/runs/1/municipalities/{municipality}", {}),
                 (browser, "GET", f"/runs/1/municipalities/{municipality}?blocks_rate2=true&per_page=500", {}),
                 (browser, "GET", f"/runs/1/citizens/{ref}", {}),
+                (browser, "GET", "/runs/1/downloads/municipalities.xlsx", {}),
+                (browser, "GET", f"/runs/1/municipalities/{municipality}/downloads/members.xlsx", {}),
+                (browser, "GET", f"/runs/1/municipalities/{municipality}/downloads/members.csv", {}),
+                (browser, "GET", f"/runs/1/citizens/{ref}/downloads/rules.xlsx", {}),
                 (api, "GET", "/api/me", {}),
                 (api, "GET", "/api/runs", {}),
                 (api, "GET", "/api/runs/1", {}),
@@ -120,7 +126,7 @@ def main() -> None:
                 print(
                     f"{method} {url:<58} {best:8.3f} {median:9.3f} {size:10,} {best / floor:8.1f}  {status}"
                 )
-            for fmt in ("jsonl", "csv"):
+            for fmt in ("jsonl", "csv", "csv-trace"):
                 before = peak(process.pid)
                 started = time.perf_counter()
                 first, size = None, 0

@@ -61,11 +61,16 @@ def test_a_template_message_without_a_danish_translation_is_found(tmp_path: Path
     templates = tmp_path / "engine" / "faces" / "web" / "templates"
     templates.mkdir(parents=True)
     (templates / "page.html").write_text(
-        '<h1>{% trans %}Members{% endtrans %}</h1><p>{{ _("rate") }} {{ _("A page not translated yet") }}</p>\n'
+        '<h1>{% trans %}A heading nobody translated{% endtrans %}</h1><p>{{ _("rate") }} {{ _("A page not translated yet") }}</p>\n'
         "<p>{% trans count=n %}{{ count }} new citizen{% pluralize %}{{ count }} new citizens{% endtrans %}</p>",
         encoding="utf-8",
     )
-    assert set(marked(tmp_path)) == {"Members", "rate", "A page not translated yet", "%(count)s new citizen"}
+    assert set(marked(tmp_path)) == {
+        "A heading nobody translated",
+        "rate",
+        "A page not translated yet",
+        "%(count)s new citizen",
+    }
     missing = untranslated(tmp_path)
     assert len(missing) == 3 and not any("'rate'" in m for m in missing)
     assert all(m.startswith("engine/faces/web/templates/page.html: ") for m in missing)

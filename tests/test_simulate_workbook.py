@@ -6,10 +6,7 @@ The LibreOffice check needs `soffice` (Debian: libreoffice-calc-nogui, which .ci
 without it the test is skipped with the reason shown, and under CI=true it fails instead."""
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +18,7 @@ from engine.faces.i18n import Language, texts
 from engine.faces.simulate import document, tables, workbook
 from engine.faces.simulate.simulation import Simulation, simulate
 from engine.synthetic.aalborg import municipality
+from tests.office import CSV_EVERY_SHEET, libreoffice
 from tests.simulations import base_of, header, scenario
 
 PLACE = municipality("851", members=80, non_members=10)
@@ -169,42 +167,6 @@ def test_the_danish_workbook_has_danish_headers_and_danish_number_formats(
     assert changes[1][3].startswith("visitér til Gruppe 1 – indsatsgruppen den 15-03-2018")
     picked = [c for step in simulation.steps for c in step.citizens]
     assert picked and not any(c in json.dumps(changes, default=str) for c in picked)
-
-
-def soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        reason = "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI must check the workbook opens in LibreOffice)")
-        pytest.skip(reason)
-    return found
-
-
-def libreoffice(path: Path, target: str, outdir: Path, tmp_path: Path) -> subprocess.CompletedProcess:
-    """`soffice --headless --convert-to TARGET` of `path` into `outdir`, with a profile of its own."""
-    done = subprocess.run(
-        [
-            soffice(),
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(outdir),
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done
-
-
-CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true,false,false,-1"
-"""LibreOffice's CSV filter: `;`, `"`, UTF-8, from line 1, cells as shown (formatted), every sheet to a file."""
 
 
 def test_libreoffice_opens_the_workbook_and_keeps_its_dates_and_numbers(written: Path, tmp_path: Path):

@@ -82,7 +82,7 @@ def test_a_page_without_a_user_sends_the_browser_to_the_login_form_and_shows_not
 
 def test_logging_in_gives_a_session_that_reaches_pages_and_api_and_logging_out_ends_it(client):
     wrong = login(client, "alice", "not-her-password")
-    assert wrong.status_code == 401 and "unauthorised" in wrong.text
+    assert wrong.status_code == 401 and "Forkert brugernavn eller adgangskode." in wrong.text
     assert "fsm_session" not in wrong.cookies
     assert client.get("/api/me").status_code == 401
     right = login(client, "alice", next="/runs/2")
@@ -227,7 +227,8 @@ def test_the_privacy_role_reads_everything_shown_of_a_citizen_including_exports(
         assert number not in page.text.split("</title>")[0]
         exported = petra.post("/privacy", data={**form, "format": "csv"})
         assert exported.headers["content-type"].startswith("text/csv")
-        assert exported.text.splitlines()[0] == "at,user,action,run_id,full_cpr,client,detail"
+        header = "\ufeffhvornår (UTC);hvem;hvad;kørsel;fuldt CPR-nummer vist;fra;detaljer"
+        assert exported.text.splitlines()[0] == header
     with Session(web_runs.engine) as session:
         looked = session.scalars(select(AccessLog).where(AccessLog.action == "access log")).all()
     assert looked and looked[-1].user == "petra" and looked[-1].citizen_id == number

@@ -226,12 +226,18 @@ def test_exports_give_every_decision_with_its_trace_cpr_masked_by_default(client
     assert len(documents) == 2748 and {d["run"] for d in documents} == {1}
     citizens = [d for d in documents if d["decision"] == "fsm1.status"]
     assert len(citizens) == 1220 and all(is_masked(d["subject"]) for d in citizens)
-    response = get(client, "/api/runs/1/export?format=csv&show_cpr=true", user="carol")
+    response = get(client, "/api/runs/1/export?format=csv-trace&sep=comma&show_cpr=true", user="carol")
     assert response.headers["content-type"].startswith("text/csv")
-    assert response.headers["content-disposition"] == 'attachment; filename="run-1.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert {r["rule"] for r in rows} >= {"fsm1.five_years_on_support", "fsm1.rate3.month_qualifies"}
-    assert not any(r["subject"].endswith("xxxx") for r in rows)
+    assert response.headers["content-disposition"] == 'attachment; filename="run-1.rules.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
+    assert {r["regel"] for r in rows} >= {"fsm1.five_years_on_support", "fsm1.rate3.month_qualifies"}
+    assert not any(r["borger"].endswith("xxxx") for r in rows)
+    decisions = client.get(
+        "/api/runs/1/export?format=csv", headers={**bearer(TOKENS["alice"]), "Accept-Language": "en"}
+    )
+    assert decisions.headers["content-disposition"] == 'attachment; filename="run-1.csv"'
+    rows = list(csv.DictReader(io.StringIO(decisions.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 2748 and all(is_masked(r["citizen"]) for r in rows if r["decision"] == "fsm1.status")
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def test_guessing_a_password_is_throttled_and_then_the_right_one_waits_too(accou
         refused = login(attacker, "alice")
         assert refused.status_code == 429 and "fsm_session" not in refused.cookies
         assert int(refused.headers["retry-after"]) >= 1
-        assert "Too many wrong passwords" in refused.text
+        assert "For mange forkerte adgangskoder" in refused.text
         with freeze_time(datetime.now(UTC) + timedelta(days=1, minutes=1)):
             assert login(attacker, "alice").status_code == 303
 
@@ -197,7 +197,7 @@ def test_a_login_form_posted_from_another_site_is_refused(accounts: Engine):
         no_token = browser.post("/login", data={**form, "csrf": ""}, follow_redirects=False)
         assert no_token.status_code == 403 and "fsm_session" not in no_token.cookies
         other_token = browser.post("/login", data={**form, "csrf": "x" * 43}, follow_redirects=False)
-        assert other_token.status_code == 403 and "came from another site" in other_token.text
+        assert other_token.status_code == 403 and "kom fra et andet websted" in other_token.text
         fresh = {**form, "csrf": csrf_of(other_token.text)}  # the refusal offers a fresh form
         assert browser.post("/login", data=fresh, follow_redirects=False).status_code == 303
 

@@ -39,9 +39,12 @@ def alice(herning_run: Engine) -> Iterator[TestClient]:
 def test_the_run_page_draws_the_ladders_two_lines_and_warns_of_the_grant_years(alice):
     page = html(alice, "/runs/1/municipalities/657")
     chart = page[page.index("<svg") : page.index("</svg>")]
-    assert "rate 2, first step (40 % of the grant)" in chart and "rate 2, the whole rest" in chart
-    assert "2,235,073.00 kr, not to the grant of 2,235,074.00 kr" in page
-    assert "1,117,537.00" in page
+    assert "rate 2, første trin (40\xa0% af tilskuddet)" in chart and "rate 2, hele resten" in chart
+    assert (
+        '<span lang="en">the grant&#39;s years add up to 2,235,073.00 kr, not to the grant of 2,235,074.00 kr'
+        in page
+    )
+    assert "1.117.537,00\xa0kr." in page
 
 
 def test_the_members_list_filters_fsm2_groups_and_exits(alice):
@@ -62,8 +65,8 @@ def test_a_participants_page_shows_eligibility_on_the_day_they_joined_and_today(
             )
         ).first()
     page = html(alice, f"/runs/1/citizens/{ref}")
-    assert page.count("In the municipality&#39;s FSM2 target group on a day") == 2
-    assert "PARTICIPATES" in page and "fsm2.status.stayed" in page
+    assert page.count("<caption>Regel for regel: I kommunens målgruppe for FSM2 på en dag") == 2
+    assert "DELTAGER" in page and "fsm2.status.stayed" in page
 
 
 def test_an_fsm2_run_replays_identically(herning_run: Engine):

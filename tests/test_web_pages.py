@@ -39,14 +39,17 @@ def html(client: TestClient, url: str, status: int = 200) -> str:
 def test_the_runs_page_lists_every_run_and_offers_to_compare_two(alice):
     page = html(alice, "/")
     assert all(f'href="/runs/{n}"' in page for n in (1, 2, 3))
-    assert 'action="/diff"' in page and "failed" in page
+    assert 'action="/diff"' in page and "fejlet" in page
+    assert (
+        "kørsel 2: Flere skal med 1 pr. 31-08-2019</option>" in page
+    )  # the compare form names the programme
 
 
 def test_the_run_page_is_a_summary_line_per_municipality_linking_to_its_page(alice):
     page = html(alice, "/runs/2")
-    assert "3,524,700.00" in page and "4,699,600.00" in page and "2018-06-30" in page
-    assert "10 not visitated on 2019-08-31" in page and "851 Aalborg" in page
-    assert 'href="/runs/2/municipalities/851"' in page
+    assert "3.524.700,00\xa0kr." in page and "4.699.600,00\xa0kr." in page and "udløst 30-06-2018" in page
+    assert "10 ikke visiteret pr. 31-08-2019" in page and ">Aalborg (851)</a>" in page
+    assert 'href="/runs/2/municipalities/851"' in page and "11.749.000,00\xa0kr." in page
     assert re.search(r"\b\d{6}-(xxxx|\d{4})\b", page) is None  # no citizen on the summary
     assert (
         "<svg" not in page and 'href="/api/runs/2/export?format=csv"' in page and "show_cpr=true" not in page
@@ -55,10 +58,13 @@ def test_the_run_page_is_a_summary_line_per_municipality_linking_to_its_page(ali
 
 def test_the_municipality_page_shows_rates_what_blocks_them_and_the_share_chart_against_40_percent(alice):
     page = html(alice, "/runs/2/municipalities/851")
-    assert "3,524,700.00" in page and "4,699,600.00" in page and "2018-06-30" in page
-    assert "10 not visitated on 2019-08-31" in page and 'href="?blocks_rate2=true#members"' in page
+    assert "3.524.700,00\xa0kr." in page and "4.699.600,00\xa0kr." in page and "30-06-2018" in page
+    assert "10 ikke visiteret pr. 31-08-2019" in page and 'href="?blocks_rate2=true#members"' in page
+    assert "Gruppe 1 – indsatsgruppen: 473; Gruppe 2 – skal på rehab.møde: 293" in page
+    assert "<h1>Aalborg (851) <small>Flere skal med 1, kørsel 2, opgjort pr. 31. august 2019" in page
+    assert "<td>april 2018</td>" in page and "41,0\xa0%" in page  # the months: Danish months and shares
     chart = page[page.index("<svg") : page.index("</svg>")]
-    assert "rate 3: 40 %" in chart and "run 2" in chart and "2017-08" in chart
+    assert "rate 3: 40\xa0%" in chart and "kørsel 2" in chart and "aug. 2017" in chart
     assert "<?xml" not in page and "<script" not in page
     assert "fsm1.rate3.month_qualifies" in page  # the rate decisions' traces
     assert CPR_IN_FULL.search(page) is None
@@ -66,18 +72,18 @@ def test_the_municipality_page_shows_rates_what_blocks_them_and_the_share_chart_
 
 def test_a_failed_run_cannot_be_verified(alice):
     page = html(alice, "/runs/3")
-    assert "Only a finished run can be replayed" in page and 'action="/runs/3/verification"' not in page
+    assert "Kun en færdig kørsel kan genberegnes" in page and 'action="/runs/3/verification"' not in page
 
 
 def test_the_members_page_filters_and_pages_with_links_by_reference_not_cpr(alice):
     page = html(alice, "/runs/2/municipalities/851?status=active&group=1&per_page=20")
-    assert "473 members match · page 1 of 24" in page
+    assert "473 borgere i målgruppen passer · side 1 af 24" in page
     assert 'href="?status=active&amp;group=1&amp;page=2&amp;per_page=20#members"' in page
     links = re.findall(r'href="(/runs/2/citizens/[^"]+)"', page)
     assert len(links) == 20 and all(re.fullmatch(r"/runs/2/citizens/\d+", link) for link in links)
     assert CPR_IN_FULL.search(page) is None
     blocking = html(alice, "/runs/2/municipalities/851?status=&group=&blocks_rate2=true")
-    assert "10 members match" in blocking
+    assert "10 borgere i målgruppen passer" in blocking
 
 
 def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, carol):
@@ -85,7 +91,7 @@ def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, car
     link = re.search(r'href="(/runs/2/citizens/\d+)">(\d{6}-xxxx)<', members)
     assert link
     page = html(alice, link.group(1))
-    assert f"Citizen {link.group(2)}" in page and CPR_IN_FULL.search(page) is None
+    assert f"Borger {link.group(2)}" in page and CPR_IN_FULL.search(page) is None
     for text in (
         "fsm1.membership",
         "fsm1.five_years_on_support",
@@ -97,10 +103,14 @@ def test_the_citizen_page_shows_each_decisions_trace_and_the_timeline(alice, car
     assert "STAR har i december 2016 udsøgt digitalt" in page  # a source sentence
     timeline = page[page.index("<svg") : page.index("</svg>")]
     assert all(
-        lane in timeline for lane in ("residence", "support", "activities", "visitations", "cash benefit")
+        lane in timeline for lane in ("bopæl", "forsørgelse", "indsatser", "visitationer", "kontanthjælp")
+    )
+    data = page[page.index("<caption>", page.index("</svg>")) :]  # the chart's data as a table
+    assert "<td>forsørgelse</td><td>kontanthjælp</td>" in data and re.search(
+        r"<td>\d{2}-\d{2}-\d{4}</td>", data
     )
     full = html(carol, link.group(1))
-    assert CPR_IN_FULL.search(full) and "xxxx" not in full.split("<main>")[1].split("<svg")[0]
+    assert CPR_IN_FULL.search(full) and "xxxx" not in full.split("<main")[1].split("<svg")[0]
     assert CPR_IN_FULL.search(full.split("</title>")[0]) is None  # browser history keeps titles
 
 
@@ -113,8 +123,8 @@ def test_finding_a_citizen_by_cpr_number_posts_it_and_redirects_to_the_reference
     missing = carol.post(
         "/runs/2/citizens", data={**form, "citizen_id": "010101-1234"}, follow_redirects=False
     )
-    assert missing.status_code == 200 and "No citizen of run 2 is shown as 010101-1234" in missing.text
-    assert "<title>Run 2 · search" in missing.text
+    assert missing.status_code == 200 and "Ingen borger i kørsel 2 vises som 010101-1234" in missing.text
+    assert "<title>Kørsel 2 · søgning" in missing.text
     forged = carol.post("/runs/2/citizens", data={**form, "csrf": "forged"}, follow_redirects=False)
     assert forged.status_code == 403 and number not in forged.text
 
@@ -131,14 +141,14 @@ def test_the_diff_page_lists_the_changes_between_two_runs(alice):
 @pytest.mark.parametrize(
     ("url", "status", "says"),
     [
-        ("/runs/99", 404, "there is no run 99"),
+        ("/runs/99", 404, "der er ingen kørsel 99"),
         ("/runs/x", 422, "run_id"),
         ("/runs/2/municipalities/851?page=0", 422, "page"),
         ("/runs/2/municipalities/851?blocks_rate2=maybe", 422, "blocks_rate2"),
-        ("/runs/2/municipalities/123", 404, "run 2 has no municipality 123"),
+        ("/runs/2/municipalities/123", 404, "kørsel 2 har ingen kommune 123"),
         ("/runs/2/citizens/99999999999", 422, "ref"),
         ("/diff?first=1", 422, "second"),
-        ("/nowhere", 404, "Not Found"),
+        ("/nowhere", 404, "Her er ingenting."),
     ],
 )
 def test_bad_input_on_a_page_gets_an_error_page_never_a_500(alice, url, status, says):
@@ -159,4 +169,4 @@ def test_the_chart_line_is_the_rate3_share_the_run_stored(
         )
     with logged_in(engine, "alice") as client:
         page = html(client, "/runs/2/municipalities/851")
-    assert "rate 3: 35 %" in page and "rate 3: 40 %" not in page
+    assert "rate 3: 35\xa0%" in page and "rate 3: 40\xa0%" not in page

@@ -133,7 +133,7 @@ def test_the_access_log_of_a_citizen_is_read_from_the_command_line_and_as_csv(
     fsm("access-log", "--citizen", "010203-1234", "--since", "2020-01-01", "--csv", str(tmp_path / "a.csv"))
     lines = (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()
     assert (
-        lines[0] == "at,user,action,run_id,full_cpr,client,detail" and len(lines) == 4
+        lines[0] == "\ufeffwhen (UTC);who;what;run;full CPR number shown;from;detail" and len(lines) == 4
     )  # and the two look-ups
     assert "access log" in lines[2] and "cli:" in lines[2]
 

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -96,6 +97,40 @@ def served(database: Path, **settings: str) -> Iterator[tuple[str, subprocess.Po
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: each one's method, action and fields with their values (hidden ones too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.forms.append(
+                {"method": found.get("method", "get"), "action": found.get("action"), "fields": {}}
+            )
+        elif (
+            tag in ("input", "select", "textarea")
+            and self.forms
+            and found.get("name")
+            and found.get("type") != "submit"
+        ):
+            self.forms[-1]["fields"].setdefault(found["name"], found.get("value") or "")
+
+
+def submit(client: TestClient, url: str, fields: dict[str, str], **options) -> Response:
+    """Fill in and send the form of the page at `url` that has every one of `fields` (its hidden
+    fields, the CSRF token among them, as the page has them)."""
+    parser = _Forms()
+    parser.feed(client.get(url).text)
+    form = next(f for f in parser.forms if set(fields) <= set(f["fields"]))
+    data = {**form["fields"], **fields}
+    if form["method"].lower() == "post":
+        return client.post(form["action"] or url, data=data, **options)
+    return client.get(form["action"] or url, params=data, **options)
 
 
 def verified(browser: TestClient, run: int) -> dict:

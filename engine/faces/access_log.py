@@ -1,8 +1,6 @@
 """The access log: writing a row per citizen shown, reading what was shown of one citizen (the answer
 to a request for insight, GDPR art. 15), and deleting rows older than the retention period."""
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
 from datetime import date, datetime, time, timedelta
@@ -10,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from engine.faces.downloads import Column, Table
+from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.users import now, utc
 from models import cpr
 from models.access import AccessLog
@@ -84,20 +84,18 @@ def for_citizen(session: Session, citizen_id: str, since: date | None = None) ->
         yield Entry(utc(row.at), row.user, row.action, row.run_id, row.full_cpr, row.client, row.detail)
 
 
-COLUMNS = ("at", "user", "action", "run_id", "full_cpr", "client", "detail")
-
-
-def csv_lines(entries: Iterable[Entry]) -> Iterator[str]:
-    """The entries as CSV, a line at a time (the header first)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for entry in entries:
-        writer.writerow(astuple(entry))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+def table(entries: Iterable[Entry], t: Texts = ENGLISH) -> Table:
+    """The entries as a table for download (engine/faces/downloads.py), titles in `t`'s language."""
+    columns = (
+        Column(t._("when (UTC)")),
+        Column(t._("who")),
+        Column(t._("what")),
+        Column(t._("run"), "int"),
+        Column(t._("full CPR number shown"), "bool"),
+        Column(t._("from")),
+        Column(t._("detail")),
+    )
+    return Table(t._("Access log"), columns, (astuple(entry) for entry in entries))
 
 
 def prune(session: Session, days: int) -> int:

@@ -9,6 +9,8 @@ from importlib.resources import files
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from engine.faces.i18n import N_
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 _hasher = PasswordHasher()
@@ -19,7 +21,12 @@ _ADDED = string.digits + string.punctuation + string.whitespace
 
 
 class PasswordRefused(ValueError):
-    """The password is too weak; the message says why."""
+    """The password is too weak; the message says why (`message` with its `values`: marked for the
+    catalogues, so that a page can say it in the reader's language)."""
+
+    def __init__(self, message: str, **values: int) -> None:
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
 
 
 @cache
@@ -31,15 +38,15 @@ def common_passwords() -> frozenset[str]:
 def check(name: str, password: str) -> None:
     """PasswordRefused unless the password may be used by the user `name`."""
     if len(password) < MIN_LENGTH:
-        raise PasswordRefused(f"the password must have at least {MIN_LENGTH} characters")
+        raise PasswordRefused(N_("the password must have at least %(length)s characters"), length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise PasswordRefused(f"the password must have at most {MAX_LENGTH} characters")
+        raise PasswordRefused(N_("the password must have at most %(length)s characters"), length=MAX_LENGTH)
     folded = password.casefold()
     if name.casefold() in folded:
-        raise PasswordRefused("the password must not contain the user's name")
+        raise PasswordRefused(N_("the password must not contain the user's name"))
     common = common_passwords()
     if folded in common or folded.strip(_ADDED) in common or folded[::-1] in common:
-        raise PasswordRefused("the password is too common (it is on the list of passwords guessed first)")
+        raise PasswordRefused(N_("the password is too common (it is on the list of passwords guessed first)"))
 
 
 def hash_password(password: str) -> str:

@@ -39,6 +39,17 @@ def value(item: Any, t: Texts = ENGLISH) -> str:
     return str(item)
 
 
+def shown(item: Any, t: Texts = ENGLISH) -> str:
+    """A fact's, parameter's or detail's value as text: what blocks a rate in words, another mapping
+    as `key: value` pairs, the rest as `value` has it. (CPR numbers in it are already shown as the
+    reader may see them.)"""
+    if isinstance(item, Mapping) and ("not_visitated" in item or "months" in item):
+        return blocked(item, full_cpr=True, t=t)
+    if isinstance(item, Mapping):
+        return "; ".join(f"{key}: {shown(v, t)}" for key, v in item.items())
+    return value(item, t)
+
+
 def mapping(items: Mapping[str, Any]) -> str:
     return "\n".join(f"{name} = {value(v)}" for name, v in items.items())
 
@@ -218,19 +229,24 @@ def months_table(status: MunicipalityStatus, t: Texts = ENGLISH) -> Table:
 
 
 def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False, t: Texts = ENGLISH) -> str:
-    """What keeps a rate from triggering, in words: who is not visitated, or the activity short per month."""
+    """What keeps a rate from triggering, in words: who is not visitated (how many only, when the
+    citizens are left out), or the activity short per month."""
     if not blocked_by:
         return ""
-    if "citizens" in blocked_by:
+    if "not_visitated" in blocked_by:
+        reason = f" ({blocked_by['reason']})" if "reason" in blocked_by else ""
+        count = t.integer(blocked_by["not_visitated"])
+        day = t.day(date.fromisoformat(blocked_by["day"]))
+        if "citizens" not in blocked_by:  # a summary: who they are is told elsewhere
+            return t._("%(count)s not visitated on %(day)s%(reason)s", count=count, day=day, reason=reason)
         people = [cpr.shown(c, full=full_cpr) for c in blocked_by["citizens"]]
         shown = ", ".join(people[:5])
         if len(people) > 5:
             shown += " " + t._("and %(more)s more", more=t.integer(len(people) - 5))
-        reason = f" ({blocked_by['reason']})" if "reason" in blocked_by else ""
         return t._(
             "%(count)s not visitated on %(day)s%(reason)s: %(citizens)s",
-            count=t.integer(blocked_by["not_visitated"]),
-            day=t.day(date.fromisoformat(blocked_by["day"])),
+            count=count,
+            day=day,
             reason=reason,
             citizens=shown,
         )

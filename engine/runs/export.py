@@ -1,15 +1,18 @@
-"""A run's decisions and traces for auditors, as JSON lines or CSV; CPR numbers masked by default.
+"""A run's decisions and traces for auditors; CPR numbers masked by default. Read in batches, in
+municipality, decision and subject order, so memory does not grow with the run.
 
 JSON lines: one decision per line (the shape of `fsm explain --json`'s decisions: subject, outcome,
-date, detail, failed rules, and the trace rule by rule), with the run's id. CSV: one row per trace
-entry (a rule's verdict on the decision's facts), the decision's columns repeated on each row, facts
-and parameters as JSON.
+date, detail, failed rules, and the trace rule by rule), with the run's id.
+
+Tables, typed (dates as dates, flags as bools; the faces write them as CSV for Danish Excel or with
+commas, in the reader's words: engine/faces/run_export.py): `DECISIONS`, a row per decision with its
+outcome — what an auditor filters in Excel —, and `RULES`, a row per trace entry (a rule's verdict on
+the decision's facts) with the decision's columns repeated, facts and parameters as JSON.
 """
 
-import csv
-import io
 import json
 from collections.abc import Collection, Iterator
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -24,32 +27,53 @@ from models.runs import Run, StoredDecision
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
+    """A row per decision."""
+    csv_trace = "csv-trace"
+    """A row per trace entry."""
 
 
-MEDIA_TYPES = {ExportFormat.jsonl: "application/x-ndjson", ExportFormat.csv: "text/csv"}
-CSV_COLUMNS = (
-    "run",
-    "municipality",
-    "subject",
-    "decision",
-    "outcome",
-    "decided_on",
-    "detail",
-    "rule",
-    "rule_subject",
-    "passed",
-    "facts",
-    "parameters",
-    "source_document",
-    "source_quote",
+MEDIA_TYPES = {
+    ExportFormat.jsonl: "application/x-ndjson",
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.csv_trace: "text/csv; charset=utf-8",
+}
+DECISIONS: tuple[tuple[str, str], ...] = (
+    ("run", "int"),
+    ("municipality", "text"),
+    ("subject", "text"),
+    ("decision", "text"),
+    ("label", "text"),
+    ("outcome", "bool"),
+    ("verdict", "text"),
+    ("decided_on", "date"),
+    ("failed_rules", "text"),
+    ("detail", "text"),
+    ("pack_version", "text"),
 )
+"""The columns of a row per decision: a name and a kind (int, text, bool, date)."""
+RULES: tuple[tuple[str, str], ...] = (
+    ("run", "int"),
+    ("municipality", "text"),
+    ("subject", "text"),
+    ("decision", "text"),
+    ("outcome", "bool"),
+    ("decided_on", "date"),
+    ("rule", "text"),
+    ("rule_label", "text"),
+    ("rule_subject", "text"),
+    ("passed", "bool"),
+    ("facts", "text"),
+    ("parameters", "text"),
+    ("source_document", "text"),
+    ("source_quote", "text"),
+)
+"""The columns of a row per trace entry."""
 
 
 def documents(
     session: Session, run: Run, *, full_cpr: bool = False, municipalities: Collection[str] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Every decision of the run (of these municipalities: None for all) with its trace, in
-    municipality, decision and subject order; read in batches, so memory does not grow with the run."""
+    """Every decision of the run (of these municipalities: None for all) with its trace."""
     query = (
         select(StoredDecision)
         .where(StoredDecision.run_id == run.id)
@@ -73,51 +97,40 @@ def jsonl(session: Session, run: Run, **which: Any) -> Iterator[str]:
         yield _json(document) + "\n"
 
 
-def csv_lines(session: Session, run: Run, **which: Any) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-
-    def line(cells: Any) -> str:
-        writer.writerow(cells)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(CSV_COLUMNS)
+def decision_rows(session: Session, run: Run, **which: Any) -> Iterator[tuple[Any, ...]]:
+    """A row per decision (DECISIONS): the detail as the decision has it (a mapping), the failed
+    rules as a list, the label and verdict as the pack words them."""
     for d in documents(session, run, **which):
-        head = [
+        yield (
             d["run"],
             d["municipality"],
             d["subject"],
             d["decision"],
-            _json(d["outcome"]),
-            d["decided_on"],
-        ]
+            d["label"],
+            d["outcome"],
+            d["verdict"],
+            date.fromisoformat(d["decided_on"]),
+            d["failed_rules"],
+            d["detail"],
+            d["pack_version"],
+        )
+
+
+def trace_rows(session: Session, run: Run, **which: Any) -> Iterator[tuple[Any, ...]]:
+    """A row per trace entry (RULES)."""
+    for d in documents(session, run, **which):
+        head = (d["run"], d["municipality"], d["subject"], d["decision"], d["outcome"])
+        decided_on = date.fromisoformat(d["decided_on"])
         for entry in d["trace"]:
-            yield line(
-                [
-                    *head,
-                    _json(d["detail"]),
-                    entry["rule"],
-                    entry["subject"] or "",
-                    _json(entry["passed"]),
-                    _json(entry["facts"]),
-                    _json(entry["parameters"]),
-                    entry["source"]["document"] or entry["source"]["title"],
-                    entry["source"]["quote"],
-                ]
+            yield (
+                *head,
+                decided_on,
+                entry["rule"],
+                entry["label"],
+                entry["subject"] or "",
+                entry["passed"],
+                _json(entry["facts"]),
+                _json(entry["parameters"]),
+                entry["source"]["document"] or entry["source"]["title"],
+                entry["source"]["quote"],
             )
-
-
-def export(
-    session: Session,
-    run: Run,
-    fmt: ExportFormat,
-    *,
-    full_cpr: bool = False,
-    municipalities: Collection[str] | None = None,
-) -> Iterator[str]:
-    """The run (of these municipalities: None for all) as text chunks in the format asked for."""
-    write = jsonl if fmt is ExportFormat.jsonl else csv_lines
-    return write(session, run, full_cpr=full_cpr, municipalities=municipalities)

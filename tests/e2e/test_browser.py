@@ -3,14 +3,12 @@ subprocess on the Aalborg runs; log in and out, a login form posted from another
 a run and a municipality with its chart, verify a run in the background, find who blocks rate 2,
 read a citizen's trace; and the run page of a national-shaped run (98 municipalities). Screenshots go to test-artifacts/e2e/ (git-ignored) and are checked to be PNGs.
 
-Without /usr/bin/chromium or the playwright package these tests skip with the reason; under CI
-(CI=true) they fail instead: CI installs Debian's chromium (.ci/run)."""
+The pages are read in Danish, as a browser with a Danish locale gets them (tests/e2e/conftest.py
+has the shared fixtures; test_accessibility.py goes through every page in both languages)."""
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -18,59 +16,9 @@ from engine.input.importing import import_folder
 from engine.runs.run import nightly_run
 from engine.synthetic.national import write_national
 from models.database import make_engine, upgrade
-from tests.conftest import PASSWORDS, add_web_users, store_aalborg_runs
+from tests.conftest import PASSWORDS, add_web_users
+from tests.e2e.conftest import log_in, screenshot
 from tests.web import served
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI must run the browser tests)")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, aalborg_delivery: Path) -> Iterator[str]:
-    """`fsm serve` on an SQLite database with the Aalborg runs and the web users; its base URL."""
-    directory = tmp_path_factory.mktemp("e2e")
-    database = make_engine(f"sqlite:///{directory / 'fsm.sqlite'}")
-    store_aalborg_runs(database, aalborg_delivery, directory / "report")
-    add_web_users(database)
-    database.dispose()
-    with served(directory / "fsm.sqlite") as (base, _process):
-        yield base
 
 
 @pytest.fixture(scope="module")
@@ -89,44 +37,20 @@ def national(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser, server: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
 def national_page(browser, national: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=national)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=national, locale="da-DK")
     yield context.new_page()
     context.close()
-
-
-def screenshot(target, name: str, **options: object) -> Path:
-    """Save a screenshot and check that it is a non-empty PNG."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    target.screenshot(path=str(path), **options)
-    data = path.read_bytes()
-    assert data.startswith(PNG) and len(data) > 5000, f"{path} is not a PNG worth looking at"
-    return path
-
-
-def log_in(page, user: str = "alice", password: str | None = None, *, start: str = "/") -> None:
-    page.goto(start)
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password or PASSWORDS[user])
-    page.click("button[type=submit]")
 
 
 def test_a_wrong_password_is_refused_and_the_right_one_opens_the_runs(page):
     with page.expect_response("**/login") as refused:
         log_in(page, password="wrong")
     assert refused.value.status == 401
-    assert page.locator("p.error").inner_text() == "unauthorised"
+    assert page.locator("p.error").inner_text() == "Forkert brugernavn eller adgangskode."
     screenshot(page, "login-refused")
     log_in(page)
-    assert page.locator("h1").inner_text() == "Runs"
+    assert page.locator("h1").inner_text() == "Kørsler"
     assert page.locator("table a[href='/runs/2']").count() == 1
     screenshot(page, "runs")
 
@@ -134,7 +58,7 @@ def test_a_wrong_password_is_refused_and_the_right_one_opens_the_runs(page):
 def test_logging_out_ends_the_session(page):
     log_in(page, start="/runs/2")
     page.wait_for_url("**/runs/2")
-    page.click("header button[type=submit]")
+    page.click("header form.who button[type=submit]")
     page.wait_for_url("**/login")
     page.goto("/runs/2")
     assert "/login?next=" in page.url and page.locator("input[name=password]").is_visible()
@@ -159,26 +83,26 @@ def test_a_login_form_posted_from_another_site_is_refused(page, browser, server:
 def test_a_run_and_a_municipality_show_rates_the_share_chart_and_the_run_replays(page):
     log_in(page, start="/runs/2")
     page.wait_for_url("**/runs/2")
-    assert "4,699,600.00" in page.locator("table.summary").inner_text()
-    page.click("text=851 Aalborg")
-    assert "4,699,600.00" in page.locator("table.rates").inner_text()
+    assert "4.699.600,00\xa0kr." in page.locator("table.summary").inner_text()
+    page.click("table.summary >> text=Aalborg (851)")
+    assert "4.699.600,00\xa0kr." in page.locator("table.rates").inner_text()
     chart = page.locator("figure.chart svg").first
-    assert chart.is_visible() and "rate 3: 40 %" in chart.inner_html()
+    assert chart.is_visible() and "rate 3: 40&nbsp;%" in chart.inner_html()
     screenshot(chart, "run-chart")
     page.goto("/runs/2")
-    page.click("text=Verify run 2")
+    page.click("text=Genberegn kørsel 2")
     for _ in range(120):  # the replay runs in the background: reload until it is done
         if page.locator("section.verify p.ok").count():
             break
         page.wait_for_timeout(500)
         page.reload()
-    assert "started by alice" in page.locator("section.verify").inner_text()
-    checks = page.locator("section.verify p.ok")
-    assert checks.first.inner_text().startswith("Identical: replaying run 2")
     assert (
-        checks.nth(1).inner_text().startswith("Sealed: what run 2 stores gives the digest it was sealed with")
+        page.locator("section.verify p.ok").inner_text().startswith("Identisk: en genberegning af kørsel 2")
     )
-    assert checks.nth(2).inner_text().startswith("Chain intact")
+    assert "startet af alice" in page.locator("section.verify").inner_text()
+    checks = page.locator("section.verify p.ok")
+    assert checks.nth(1).inner_text().startswith("Forseglet:")
+    assert checks.nth(2).inner_text().startswith("Kæden er intakt")
     screenshot(page, "run", full_page=True)
 
 
@@ -187,7 +111,7 @@ def test_the_run_page_of_a_national_run_is_a_line_per_municipality(national_page
     national_page.wait_for_url("**/runs/1")
     rows = national_page.locator("table.summary tbody tr")
     assert rows.count() == 98
-    assert "101 København" in rows.first.inner_text()
+    assert "København (101)" in rows.first.inner_text()
     screenshot(national_page, "national-run", full_page=True)
     rows.nth(1).locator("a").first.click()
     assert re.search(r"/runs/1/municipalities/\d{3}$", national_page.url)
@@ -196,16 +120,16 @@ def test_the_run_page_of_a_national_run_is_a_line_per_municipality(national_page
 
 def test_who_blocks_rate_2_and_a_citizens_trace_and_timeline(page):
     log_in(page, start="/runs/2/municipalities/851")
-    page.click("table.rates >> text=who")
-    assert "10 members match" in page.locator("main").inner_text()
+    page.click("table.rates >> text=hvem")
+    assert "10 borgere i målgruppen passer" in page.locator("main").inner_text()
     screenshot(page, "members-blocking-rate-2")
     page.locator("table.members a").first.click()
     assert re.search(r"/runs/2/citizens/\d+$", page.url)
     heading = page.locator("h1").inner_text()
-    assert re.match(r"Citizen \d{6}-xxxx", heading)
+    assert re.match(r"Borger \d{6}-xxxx", heading)
     decisions = page.locator("details.decision")
     assert decisions.count() == 2
     assert "fsm1.five_years_on_support" in decisions.first.inner_text()
     timeline = page.locator("figure.timeline svg")
-    assert timeline.is_visible() and "visitations" in timeline.inner_html()
+    assert timeline.is_visible() and "visitationer" in timeline.inner_html()
     screenshot(page, "citizen", full_page=True)

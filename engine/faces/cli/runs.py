@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from engine.faces import render
+from engine.faces import render, run_export
 from engine.faces.cli.common import (
     BAD_INPUT,
     CORES,
@@ -29,11 +29,12 @@ from engine.faces.cli.common import (
     progress_bar,
     today_or_fail,
 )
+from engine.faces.downloads import Separator
 from engine.faces.i18n import Language, texts
 from engine.rules.pack import PackError
 from engine.runs import audit, results
 from engine.runs import diff as diffs
-from engine.runs.export import ExportFormat, export
+from engine.runs.export import ExportFormat
 from engine.runs.run import RunOutcome, RunRefused, nightly_run
 from models import cpr
 
@@ -374,15 +375,26 @@ def export_command(
     run: Annotated[int, typer.Argument(min=1, help="The run to export")],
     fmt: Annotated[
         ExportFormat,
-        typer.Option("--format", "-f", help="jsonl: a decision a line; csv: a trace entry a row"),
+        typer.Option(
+            "--format", "-f", help="jsonl: a decision a line; csv: a decision a row; csv-trace: a rule a row"
+        ),
     ] = ExportFormat.jsonl,
+    separator: Annotated[
+        Separator,
+        typer.Option(
+            "--sep", help="CSV: semicolon (Danish Excel: 4.699.600,00; 02-03-2018) or comma (plain)"
+        ),
+    ] = Separator.semicolon,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")
     ] = None,
     show_cpr: ShowCpr = False,
+    lang: Lang = Language.en,
 ) -> None:
     """A run's decisions and their traces for auditors, as JSON lines or CSV (CPR numbers masked).
 
+    CSV files open in Danish Excel: `;` between cells and a UTF-8 byte order mark (--sep comma for
+    commas and plain values); their column titles are in the --lang language.
     Example: fsm export 3 --format csv --output run-3.csv
     """
     with Session(database()) as session:
@@ -390,7 +402,7 @@ def export_command(
             found = results.get_run(session, run)
         except results.NotFound as error:
             raise fail(str(error)) from None
-        chunks = export(session, found, fmt, full_cpr=show_cpr)
+        chunks = run_export.lines(session, found, fmt, separator=separator, t=texts(lang), full_cpr=show_cpr)
         if output is None:
             sys.stdout.writelines(chunks)
             return

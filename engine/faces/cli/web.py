@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from engine.faces import access_log, sessions, users
+from engine.faces import access_log, downloads, sessions, users
 from engine.faces.cli.common import app, command_group, console, database, fail
 from engine.faces.users import UsersError
 from models import cpr
@@ -268,7 +268,7 @@ def access_log_command(
         entries = list(access_log.for_citizen(session, normal, since))
     if csv_file is not None:
         with csv_file.open("w", encoding="utf-8", newline="") as handle:
-            handle.writelines(access_log.csv_lines(entries))
+            handle.writelines(downloads.csv_lines(access_log.table(entries)))
         console.print(f"{len(entries)} entries written to {csv_file}", highlight=False)
         return
     table = Table("when (UTC)", "who", "what", "run", "full CPR", "from", "detail")

@@ -18,13 +18,13 @@ Money is Decimal all the way: rounded half-up to øre here, as the rules round (
 round half-even), never through a float. Shares are rounded half-up too.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 from engine.faces.i18n.languages import Language
@@ -122,3 +122,9 @@ def month(day: date, language: Language, *, short: bool = False) -> str:
     if short:
         return format_date(day, SHORT_MONTH[language], locale=locale(language))
     return format_skeleton("yMMMM", day, locale=locale(language))
+
+
+def moment(when: datetime, language: Language) -> str:
+    """A moment as tables show it, to the second, in the time zone it has: `02-03-2018 14.05.09`,
+    `2018-03-02 14:05:09`."""
+    return f"{table_date(when.date(), language)} {format_time(when, 'medium', locale=locale(language))}"

@@ -2,10 +2,12 @@
 language of the context variable `lang` of each render (so one environment serves every language,
 request by request). Without `lang` a render speaks the web's default, Danish (or FSM_LANG's).
 
-Filters: `money`, `percent` (a share of 1), `integer`, `decimal`, `date` (prose), `day` (tables),
-`month`, `yes`, `municipality`, `group(programme)`, `code(kind)` — as `Texts` has them."""
+Filters: `money`, `percent` (a share of 1), `integer`, `decimal`, `date` (prose), `day` (tables;
+these two take a date or ISO text), `month`, `moment`, `yes`, `municipality`, `programme`,
+`group(programme)`, `code(kind)` — as `Texts` has them."""
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -50,10 +52,15 @@ def _npgettext(context: Context, message_context: str, singular: str, plural: st
 
 def _filter(show: Callable[..., str], convert: Callable[[Any], Any] = lambda value: value) -> Callable:
     @pass_context
-    def shown(context: Context, value: Any, *args: Any) -> str:
-        return "" if value is None else show(_texts(context), convert(value), *args)
+    def shown(context: Context, value: Any, *args: Any, **options: Any) -> str:
+        return "" if value is None else show(_texts(context), convert(value), *args, **options)
 
     return shown
+
+
+def _day(value: date | str) -> date:
+    """A date, or a stored document's ISO date (`2018-03-02`)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 FILTERS = {
@@ -61,11 +68,13 @@ FILTERS = {
     "percent": _filter(Texts.percent),
     "integer": _filter(Texts.integer),
     "decimal": _filter(Texts.decimal, lambda number: Decimal(str(number))),
-    "date": _filter(Texts.date),
-    "day": _filter(Texts.day),
+    "date": _filter(Texts.date, _day),
+    "day": _filter(Texts.day, _day),
     "month": _filter(Texts.month),
+    "moment": _filter(Texts.moment),
     "yes": _filter(Texts.yes),
     "municipality": _filter(Texts.municipality),
+    "programme": _filter(Texts.programme),
     "group": _filter(lambda t, key, programme: t.group(programme, key)),
     "code": _filter(lambda t, value, kind: t.code(kind, value)),
 }

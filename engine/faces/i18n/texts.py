@@ -49,6 +49,10 @@ class Texts:
         """A date in a table: `02-03-2018`."""
         return formats.table_date(day, self.language)
 
+    def moment(self, when: datetime.datetime) -> str:
+        """A moment in a table: `02-03-2018 14.05.09`."""
+        return formats.moment(when, self.language)
+
     def month(self, day: datetime.date | str, *, short: bool = False) -> str:
         """A month (a date in it, or `YYYY-MM`): `marts 2018`."""
         first = datetime.date.fromisoformat(f"{day}-01") if isinstance(day, str) else day

@@ -1,6 +1,8 @@
 """The auditors' web UI and JSON API (`fsm serve`): browse runs, read any decision's trace, prove a
-run replays. Server-rendered pages and a JSON API under /api (OpenAPI at /openapi.json), all behind
-authentication (users, sessions and tokens in the database). The application changes nothing but
+run replays, download every table. Server-rendered pages in Danish or English (the reader's choice,
+else Accept-Language, else FSM_LANG; no script) and a JSON API under /api (OpenAPI at
+/openapi.json), all behind authentication (users, sessions and tokens in the database) but the login
+form, the language switch and the accessibility statement. The application changes nothing but
 sessions, the access log, the replay checks it is asked to run and the diffs it computes (once per
 pair of runs, engine/runs/diff.py)."""
 
@@ -9,27 +11,33 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from engine.faces import access_log
-from engine.faces.web import citizens, exports, login, members, municipalities, privacy, runs, verification
+from engine.faces.web import (
+    citizens,
+    exports,
+    login,
+    members,
+    municipalities,
+    privacy,
+    problems,
+    public,
+    runs,
+    tables,
+    verification,
+)
 from engine.faces.web import diff as diff_pages
-from engine.faces.web.auth import CrossSite, CurrentUser, Unauthorised, requires, same_origin
-from engine.faces.web.pages import page
+from engine.faces.web.auth import CurrentUser, requires, same_origin
 from engine.faces.web.schemas import PROBLEMS, Me
 from engine.faces.web.settings import Settings
-from engine.runs import audit, results
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -57,60 +65,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
-
-
-def _problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    if _is_api(request):
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    response = page(
-        request, "error.html", {"status": status, "detail": detail}, user=None, status_code=status
-    )
-    response.headers.update(headers or {})
-    return response
-
-
-async def _unauthorised(request: Request, error: Exception) -> Response:
-    assert isinstance(error, Unauthorised)
-    if not _is_api(request) and not error.credentials_given:
-        return login.login_redirect(request)
-    return JSONResponse(
-        {"detail": "unauthorised"}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="fsm"'}
-    )
-
-
-async def _cross_site(request: Request, error: Exception) -> Response:
-    if request.url.path == "/login":
-        return login.login_page(request, "/", error="cross-site", status=403)
-    return _problem(request, 403, "forbidden: a request from another site, or a form that has expired")
-
-
-async def _not_found(request: Request, error: Exception) -> Response:
-    return _problem(request, 404, str(error))
-
-
-async def _not_verifiable(request: Request, error: Exception) -> Response:
-    return _problem(request, 409, str(error))
-
-
-async def _http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, StarletteHTTPException)
-    if _is_api(request):
-        return await http_exception_handler(request, error)
-    return _problem(request, error.status_code, str(error.detail), dict(error.headers or {}))
-
-
-async def _invalid(request: Request, error: Exception) -> Response:
-    """422 naming each bad parameter and why, never echoing what was sent (it may be a CPR number)."""
-    assert isinstance(error, RequestValidationError)
-    errors = [{k: v for k, v in e.items() if k not in ("input", "url")} for e in error.errors()]
-    if _is_api(request):
-        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
-    lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors]
-    return _problem(request, 422, "; ".join(lines))
 
 
 def _prune(engine: Engine, days: int) -> None:
@@ -154,14 +108,11 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
 
-    app.add_exception_handler(Unauthorised, _unauthorised)
-    app.add_exception_handler(CrossSite, _cross_site)
-    app.add_exception_handler(results.NotFound, _not_found)
-    app.add_exception_handler(audit.NotVerifiable, _not_verifiable)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _invalid)
+    problems.install(app)
     app.include_router(login.router)
-    for module in (runs, municipalities, members, citizens, diff_pages, verification, exports):
+    for router in public.routers:
+        app.include_router(router)
+    for module in (runs, municipalities, members, citizens, diff_pages, verification, exports, tables):
         for router in module.routers:  # the user first, before any parameter is looked up
             app.include_router(router, dependencies=[Depends(requires("read"))])
     for router in privacy.routers:

@@ -3,16 +3,20 @@
 token in every form, the Origin of every POST). Nothing but the login form is served without a user."""
 
 import hmac
+import secrets
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from engine.faces import access_log, sessions
+from engine.faces.i18n import N_
 from engine.faces.users import User
-from engine.faces.web.deps import Db
+from engine.faces.web.deps import Db, Refusal, Term
 from engine.faces.web.settings import Settings
 
 bearer = HTTPBearer(
@@ -20,6 +24,13 @@ bearer = HTTPBearer(
 )
 SESSION_COOKIE, LOGIN_COOKIE = "fsm_session", "fsm_login"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PERMISSIONS = {
+    "read": N_("read"),
+    "verify": N_("verify"),
+    "full_cpr": N_("full cpr"),
+    "access_log": N_("access log"),
+}
+"""What a permission lets one do, as a refusal names it ("the role … may not read")."""
 
 
 class Unauthorised(Exception):
@@ -70,10 +81,23 @@ def current_user(
             detail=f"{request.method} {request.url.path}",
         )
         return user
-    secret = request.cookies.get(cookie(request, SESSION_COOKIE))
-    found = sessions.session_user(session, secret, settings_of(request).sessions, client) if secret else None
-    if found is None:
+    user = optional_user(request, session)
+    if user is None:
         raise Unauthorised(credentials_given=False)
+    return user
+
+
+def optional_user(request: Request, session: Session) -> User | None:
+    """The user of the session cookie, if it names a live session (its CSRF token then is the forms'),
+    else None: for the pages anyone may read, and error pages."""
+    secret = request.cookies.get(cookie(request, SESSION_COOKIE))
+    found = (
+        sessions.session_user(session, secret, settings_of(request).sessions, client_of(request))
+        if secret
+        else None
+    )
+    if found is None:
+        return None
     user, row = found
     request.state.csrf = row.csrf
     return user
@@ -88,8 +112,11 @@ def requires(permission: str) -> Callable[[User], User]:
 
     def permitted(user: CurrentUser) -> User:
         if not user.may(permission):
-            raise HTTPException(
-                403, f"forbidden: the role {user.role} may not {permission.replace('_', ' ')}"
+            raise Refusal(
+                403,
+                N_("forbidden: the role %(role)s may not %(permission)s"),
+                role=user.role,
+                permission=Term(PERMISSIONS.get(permission, permission)),
             )
         return user
 
@@ -127,8 +154,30 @@ def same_origin(request: Request) -> None:
         raise CrossSite()
 
 
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """The form carries this session's token (or, for the login form, the token of its cookie)."""
-    expected = getattr(request.state, "csrf", None) or request.cookies.get(cookie(request, LOGIN_COOKIE))
-    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+def form_token(request: Request) -> tuple[str, bool]:
+    """The CSRF token a page's forms carry: the session's, else the one of this browser's login cookie
+    (a new one when it has none); and whether the token is new (to be set as that cookie)."""
+    kept = getattr(request.state, "csrf", None) or request.cookies.get(cookie(request, LOGIN_COOKIE))
+    return (kept, False) if kept else (secrets.token_urlsafe(32), True)
+
+
+def keep_form_token(request: Request, response: Response, token: str) -> None:
+    """The login cookie: the CSRF token of the forms of a browser without a session."""
+    response.set_cookie(
+        cookie(request, LOGIN_COOKIE),
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).secure_cookies,
+    )
+
+
+def check_csrf(request: Request, submitted: str | None, *, either: bool = False) -> None:
+    """The form carries this session's token (or, for the login form, the token of its cookie; with
+    `either`, one of the two: a form any page has, whether it was shown in a session or not)."""
+    session_token = getattr(request.state, "csrf", None)
+    login_token = request.cookies.get(cookie(request, LOGIN_COOKIE))
+    expected = [session_token, login_token] if either else [session_token or login_token]
+    if not submitted or not any(token and hmac.compare_digest(token, submitted) for token in expected):
         raise CrossSite()

@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.faces.charts import timeline_chart
+from engine.faces.charts import timeline_chart, timeline_table
+from engine.faces.i18n import N_, Texts
 from engine.faces.users import User
 from engine.faces.web.auth import Reader, check_csrf, settings_of
-from engine.faces.web.deps import Db, FoundRun, Ref, log_access
+from engine.faces.web.deps import Db, FoundRun, Ref, Refusal, log_access
 from engine.faces.web.limits import search_wait
 from engine.faces.web.municipalities import masked_decision
-from engine.faces.web.pages import inline_svg, page
+from engine.faces.web.pages import inline_svg, page, texts_of
 from engine.faces.web.schemas import CITIZEN_ID, PROBLEMS, CitizenDetail, CitizenQuery, Problem, SearchResult
 from engine.runs import results
 from models import cpr
@@ -41,10 +42,14 @@ SEARCH = "search"
 
 def visible_decisions(session: Session, run: Run, ref: int, user: User) -> tuple[str, list[Decision]]:
     """The citizen a reference names and their decisions in the municipalities the user may see."""
-    citizen = results.citizen_of(session, run, ref)
-    decisions = [d for d in results.citizen_decisions(session, run, citizen) if user.sees(d.municipality)]
+    try:
+        citizen = results.citizen_of(session, run, ref)
+    except results.NotFound:
+        citizen, decisions = "", []
+    else:
+        decisions = [d for d in results.citizen_decisions(session, run, citizen) if user.sees(d.municipality)]
     if not decisions:
-        raise results.NotFound(f"run {run.id} has no citizen with reference {ref}")
+        raise Refusal(404, N_("run %(run)s has no citizen with reference %(ref)s"), run=run.id, ref=ref)
     return citizen, decisions
 
 
@@ -63,13 +68,9 @@ def citizen_detail(
     return citizen, decisions, document
 
 
-def timeline_svg(
-    session: Session, run: Run, citizen: str, shown: str, decisions: list[Decision]
-) -> str | None:
-    """The citizen's timeline as the run knew it, with the decisions' days marked."""
-    timeline = results.citizen_timeline(session, citizen, run.delivery_id)
-    if timeline is None:
-        return None
+def timeline_marks(run: Run, decisions: list[Decision], t: Texts) -> dict[str, date]:
+    """The days a citizen's timeline marks: where the lookback window starts, each decision's day (named
+    by its verdict) and the as-of date, in `t`'s language."""
     marks: dict[str, date] = {}
     windows = {
         str(e.facts["window_first_day"])
@@ -78,19 +79,29 @@ def timeline_svg(
         if e.facts.get("window_first_day")
     }
     if windows:
-        marks["lookback from"] = date.fromisoformat(min(windows))
+        marks[t._("lookback from")] = date.fromisoformat(min(windows))
     for decision in decisions:
-        marks.setdefault(decision.decision.rsplit(".", 1)[-1], decision.decided_on)
+        marks.setdefault(t._(decision.verdict), decision.decided_on)
     if run.as_of not in marks.values():
-        marks["as of"] = run.as_of
-    svg = timeline_chart(
-        timeline,
-        marks,
-        since=min(marks.values()) - MARGIN,
-        until=max(marks.values()) + MARGIN,
-        title=f"{shown} as known after delivery {run.delivery_id}",
-    )
-    return inline_svg(svg)
+        marks[t._("as of")] = run.as_of
+    return marks
+
+
+def timeline(
+    session: Session, run: Run, citizen: str, shown: str, decisions: list[Decision], t: Texts
+) -> dict[str, Any] | None:
+    """The citizen's timeline as the run knew it, with the decisions' days marked: an SVG and its data
+    as a table (None when no timeline is stored)."""
+    found = results.citizen_timeline(session, citizen, run.delivery_id)
+    if found is None:
+        return None
+    marks = timeline_marks(run, decisions, t)
+    span = {"since": min(marks.values()) - MARGIN, "until": max(marks.values()) + MARGIN}
+    title = t._("%(citizen)s as known after delivery %(delivery)s", citizen=shown, delivery=run.delivery_id)
+    return {
+        "svg": inline_svg(timeline_chart(found, marks, **span, title=title, fmt="svg", t=t), title),
+        "table": timeline_table(found, marks, **span, title=title, t=t),
+    }
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,7 @@ def search(request: Request, session: Session, run: Run, citizen_id: str, user: 
     wait = search_wait(session, user.who, SEARCH, settings_of(request))
     if wait > 0:
         log_access(session, user, "search refused", run, searched)
-        raise HTTPException(429, "too many searches: try again later", {"Retry-After": str(math.ceil(wait))})
+        raise Refusal(429, N_("too many searches: try again later"), {"Retry-After": str(math.ceil(wait))})
     found = matching(session, run, searched, user)
     log_access(session, user, SEARCH, run, searched, detail="hit" if searched in found else "miss")
     log_access(session, user, "search result", run, list(found))
@@ -145,10 +156,11 @@ def citizen_html(request: Request, run: FoundRun, ref: Ref, user: Reader, sessio
     citizen, decisions, document = citizen_detail(session, run, ref, user, "citizen page")
     context = {
         "run": run,
+        "ref": ref,
         "citizen": document["citizen"],
         "masked": cpr.mask(citizen),
         "decisions": document["decisions"],
-        "chart": timeline_svg(session, run, citizen, document["citizen"], decisions),
+        "chart": timeline(session, run, citizen, document["citizen"], decisions, texts_of(request)),
     }
     return page(request, "citizen.html", context, user=user)
 
@@ -166,7 +178,8 @@ def find_citizen_html(
     found = search(request, session, run, citizen_id, user)
     if len(found.matches) == 1:
         return RedirectResponse(f"/runs/{run.id}/citizens/{found.matches[0]['ref']}", status_code=303)
-    return page(request, "search.html", {"run": run, "found": found}, user=user)
+    context = {"run": run, "found": found, "here": f"/runs/{run.id}"}
+    return page(request, "search.html", context, user=user)
 
 
 @api.get(

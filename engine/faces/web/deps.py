@@ -1,13 +1,16 @@
 """What the routes share: a database session per request, a run by id (404 when there is none),
-validated path parameters, a municipality the user may see, and the access log."""
+validated path parameters, a municipality the user may see, refusals in the reader's words, and the
+access log."""
 
 from collections.abc import Iterable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from engine.faces import access_log
+from engine.faces.i18n import N_, Texts
 from engine.faces.users import User
 from engine.runs import results
 from models.runs import Run, RunMunicipality
@@ -27,6 +30,24 @@ Ref = Annotated[
 MunicipalityCode = Annotated[str, Path(pattern=r"^\d{3}$", description="3-digit municipality code")]
 
 
+class Term(str):
+    """A value of a Refusal that is itself a message to translate (a word, not a name or a number)."""
+
+
+class Refusal(HTTPException):
+    """An HTTP error in words: `message` in English, marked `N_(…)`, with `%(name)s` placeholders for
+    `values`; the API's detail is the English, a page shows the translation."""
+
+    def __init__(
+        self, code: int, message: str, headers: dict[str, str] | None = None, /, **values: Any
+    ) -> None:
+        super().__init__(code, message % values if values else message, headers)
+        self.message, self.values = message, values
+
+    def shown(self, t: Texts) -> str:
+        return t._(self.message, **{k: t._(v) if isinstance(v, Term) else v for k, v in self.values.items()})
+
+
 def database(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine) as session:
         yield session
@@ -36,7 +57,10 @@ Db = Annotated[Session, Depends(database)]
 
 
 def found_run(run_id: RunId, session: Db) -> Run:
-    return results.get_run(session, run_id)
+    try:
+        return results.get_run(session, run_id)
+    except results.NotFound:
+        raise Refusal(404, N_("there is no run %(run)s"), run=run_id) from None
 
 
 FoundRun = Annotated[Run, Depends(found_run)]
@@ -45,7 +69,11 @@ FoundRun = Annotated[Run, Depends(found_run)]
 def check_sees(user: User, municipality: str) -> str:
     """The municipality, if the user may see it (403 otherwise)."""
     if not user.sees(municipality):
-        raise HTTPException(403, f"forbidden: municipality {municipality} is not among those you may see")
+        raise Refusal(
+            403,
+            N_("forbidden: municipality %(municipality)s is not among those you may see"),
+            municipality=municipality,
+        )
     return municipality
 
 
@@ -54,7 +82,9 @@ def municipality_row(session: Session, run: Run, municipality: str, user: User) 
     check_sees(user, municipality)
     row = session.get(RunMunicipality, (run.id, municipality))
     if row is None:
-        raise results.NotFound(f"run {run.id} has no municipality {municipality}")
+        raise Refusal(
+            404, N_("run %(run)s has no municipality %(municipality)s"), run=run.id, municipality=municipality
+        )
     return row
 
 

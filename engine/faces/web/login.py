@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.faces import passwords, sessions, users
+from engine.faces.i18n import N_
 from engine.faces.web.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -25,6 +26,7 @@ from engine.faces.web.auth import (
     check_csrf,
     client_of,
     cookie,
+    keep_form_token,
     settings_of,
 )
 from engine.faces.web.limits import failed_login, forget_failures, login_wait
@@ -33,6 +35,8 @@ from engine.faces.web.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
+BUSY = N_("Too many logins at once: try again in a few seconds.")
+THROTTLED = N_("Too many wrong passwords: try again later.")
 Csrf = Annotated[str, Form(max_length=64)]
 
 
@@ -116,14 +120,7 @@ def login_page(
     response = page(request, "login.html", context, user=None, status_code=status)
     if wait:
         response.headers["Retry-After"] = str(wait)
-    response.set_cookie(
-        cookie(request, LOGIN_COOKIE),
-        token,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=settings_of(request).secure_cookies,
-    )
+    keep_form_token(request, response, token)
     return response
 
 
@@ -194,25 +191,26 @@ async def change_password(
     this browser gets a new one."""
     check_csrf(request, csrf)
 
-    def refused(error: str, status: int = 422) -> Response:
-        return page(request, "account.html", {"error": error}, user=user, status_code=status)
+    def refused(error: str, status: int = 422, **values: Any) -> Response:
+        context = {"error": error, "values": values}
+        return page(request, "account.html", context, user=user, status_code=status)
 
     if user.token:
-        return refused("a token has no password", 403)
+        return refused(N_("a token has no password"), 403)
     if new != repeated:
-        return refused("the new password and its repetition differ")
+        return refused(N_("the new password and its repetition differ"))
     try:
         passwords.check(user.name, new)
     except passwords.PasswordRefused as error:
-        return refused(str(error))
+        return refused(error.message, **error.values)
     try:
         outcome = await attempt(request, user.name, current)
     except Busy:
-        return refused("busy", 503)
+        return refused(BUSY, 503)
     if outcome.wait:
-        return refused("throttled", 429)
+        return refused(THROTTLED, 429)
     if outcome.started is None:
-        return refused("the current password is wrong", 401)
+        return refused(N_("the current password is wrong"), 401)
     with Session(request.app.state.engine) as session, session.begin():
         users.set_password(session, user.name, new)
         started = sessions.start_session(session, user.name, client_of(request))

@@ -59,11 +59,19 @@ def members_page(
     return document, [row.citizen_id for row in found.rows if row.citizen_id]
 
 
+def _query(values: dict[str, Any]) -> str:
+    shown = {k: str(v).lower() if isinstance(v, bool) else v for k, v in values.items() if v is not None}
+    return "?" + urlencode(shown) if shown else ""
+
+
 def page_link(wanted: MemberFilter, number: int) -> str:
     """The query string of another page of the same list."""
-    query = {k: v for k, v in wanted.model_dump().items() if v is not None}
-    query["page"] = number
-    return "?" + urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()})
+    return _query({**wanted.model_dump(), "page": number})
+
+
+def filter_query(wanted: MemberFilter) -> str:
+    """The query string of the list's filter (every member it matches, not a page): for its downloads."""
+    return _query(wanted.model_dump(exclude={"page", "per_page"}))
 
 
 @api.get(

@@ -10,17 +10,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from engine.faces import render
-from engine.faces.charts import ShareSeries, share_chart
+from engine.faces.charts import ShareSeries, share_chart, share_table, share_thresholds
+from engine.faces.i18n import Texts
 from engine.faces.users import User
 from engine.faces.web.auth import Reader
 from engine.faces.web.deps import Db, FoundRun, MunicipalityCode, log_access, municipality_row
-from engine.faces.web.members import Filter, members_page, page_link
-from engine.faces.web.pages import inline_svg, page
+from engine.faces.web.members import Filter, filter_query, members_page, page_link
+from engine.faces.web.pages import inline_svg, page, texts_of
 from engine.faces.web.runs import blocked_summary
 from engine.faces.web.schemas import PROBLEMS, MunicipalityDetail
-from engine.rules.programmes import programme_of
 from engine.runs import results
-from models import cpr, municipalities
+from models import cpr
 from models.runs import Run, RunMunicipality
 from models.status import MunicipalityStatus
 from models.trace import Decision
@@ -35,18 +35,23 @@ def masked_decision(decision: Decision, user: User) -> dict[str, Any]:
     return cpr.shown_in(decision.model_dump(mode="json"), full=user.may("full_cpr"))
 
 
-def share_svg(session: Session, run: Run, row: RunMunicipality, status: MunicipalityStatus) -> str:
-    """The monthly effort-group share against the lines the run's pack draws, at the values the run used;
-    filled markers are qualifying months."""
+def share(
+    session: Session, run: Run, row: RunMunicipality, status: MunicipalityStatus, t: Texts
+) -> dict[str, Any]:
+    """The monthly effort-group share against the lines the run's pack draws, at the values the run used
+    (filled markers are qualifying months), as an SVG and its data as a table."""
     pack = results.stored_pack(session, run.pack_hash)
-    lines: dict[str, Decimal] = programme_of(pack).share_thresholds(pack.typed(row.rate_parameters))
-    svg = share_chart(
-        [ShareSeries(f"run {run.id}", status.months)],
-        lines,
-        title=f"{status.municipality}: the share of the effort group in activity that counts, by month",
-        fmt="svg",
+    params = pack.typed(row.rate_parameters)
+    lines: dict[str, Decimal] = share_thresholds(pack.programme, params, t)
+    series = [ShareSeries(t._("run %(run)s", run=run.id), status.months)]
+    title = t._(
+        "%(municipality)s: the share of the effort group in activity that counts, by month",
+        municipality=t.municipality(status.municipality),
     )
-    return inline_svg(svg)
+    return {
+        "svg": inline_svg(share_chart(series, lines, title=title, fmt="svg", t=t), title),
+        "table": share_table(series, lines, title=title, t=t),
+    }
 
 
 @pages.get("/runs/{run_id}/municipalities/{municipality}", response_class=HTMLResponse)
@@ -60,10 +65,10 @@ def municipality_html(
     last = max(1, -(-listing["total"] // wanted.per_page))
     context = {
         "run": run,
-        "name": municipalities.name(municipality),
         "status": render.masked_status(status, full_cpr=user.may("full_cpr")),
         "blocked": {r.rate: blocked_summary(r.blocked_by) for r in status.rates if not r.triggered},
-        "chart": share_svg(session, run, row, status) if status.months else None,
+        "chart": share(session, run, row, status, texts_of(request)) if status.months else None,
+        "filter_query": filter_query(wanted),
         "decisions": [masked_decision(d, user) for d in results.rate_decisions(session, run, municipality)],
         "listing": listing,
         "wanted": wanted,

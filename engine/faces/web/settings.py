@@ -3,8 +3,9 @@ with a default fit for a server on 127.0.0.1 without TLS."""
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
+from engine.faces.i18n import Language, language
 from engine.faces.sessions import Limits
 
 
@@ -17,8 +18,37 @@ def _number(name: str, default: int) -> int:
     return int(value)
 
 
+def _day(name: str) -> date | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: give a date as YYYY-MM-DD") from None
+
+
 def _words(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The fields of the accessibility statement (docs/accessibility-statement.md) the municipality fills
+    in; one left empty is shown as a field still to fill in."""
+
+    organisation: str = ""
+    """`FSM_STATEMENT_ORGANISATION`: who publishes the solution, e.g. "Aalborg Kommune"."""
+    address: str = ""
+    """`FSM_STATEMENT_ADDRESS`: the solution's address, e.g. https://fsm.aalborg.dk."""
+    contact: str = ""
+    """`FSM_STATEMENT_CONTACT`: where to report a problem (unit, e-mail, telephone)."""
+    reply_days: int | None = None
+    """`FSM_STATEMENT_REPLY_DAYS`: working days within which the contact answers."""
+    prepared: date | None = None
+    """`FSM_STATEMENT_PREPARED`: the day the statement was prepared (YYYY-MM-DD)."""
+    reviewed: date | None = None
+    """`FSM_STATEMENT_REVIEWED`: the day it was last reviewed."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +75,11 @@ class Settings:
     access_log_days: int = 730
     """How long the access log keeps a row (`FSM_ACCESS_LOG_DAYS`); older rows are deleted daily."""
     verification_stale: timedelta = timedelta(hours=6)
+    language: Language = Language.da
+    """The pages' language when neither the reader's switch nor the browser's Accept-Language names one
+    of ours (`FSM_LANG`, default Danish)."""
+    statement: Statement = field(default_factory=Statement)
+    """What the accessibility statement (`/tilgaengelighed`) names: `FSM_STATEMENT_*`."""
 
 
 def settings_from_env() -> Settings:
@@ -61,4 +96,13 @@ def settings_from_env() -> Settings:
         searches_per_day=_number("FSM_SEARCHES_PER_DAY", 300),
         login_free_failures=_number("FSM_LOGIN_FREE_FAILURES", 5),
         access_log_days=_number("FSM_ACCESS_LOG_DAYS", 730),
+        language=language(default=Language.da),
+        statement=Statement(
+            organisation=os.environ.get("FSM_STATEMENT_ORGANISATION", "").strip(),
+            address=os.environ.get("FSM_STATEMENT_ADDRESS", "").strip(),
+            contact=os.environ.get("FSM_STATEMENT_CONTACT", "").strip(),
+            reply_days=_number("FSM_STATEMENT_REPLY_DAYS", 0) or None,
+            prepared=_day("FSM_STATEMENT_PREPARED"),
+            reviewed=_day("FSM_STATEMENT_REVIEWED"),
+        ),
     )

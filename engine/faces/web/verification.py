@@ -12,12 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.faces.i18n import N_
+from engine.faces.i18n.vocabulary import RUN
 from engine.faces.users import User, now, utc
 from engine.faces.web.auth import Reader, Verifier, check_csrf
-from engine.faces.web.deps import Db, FoundRun, log_access
+from engine.faces.web.deps import Db, FoundRun, Refusal, Term, log_access
 from engine.faces.web.replayer import STORED_DIFFERENCES
 from engine.faces.web.schemas import PROBLEMS, Problem, VerificationJobOut
-from engine.runs import audit, results
 from models import cpr
 from models.runs import Run
 from models.verifications import VerificationJob
@@ -72,7 +73,12 @@ def kick(request: Request, session: Session) -> None:
 def start(request: Request, session: Session, run: Run, user: User) -> VerificationJob:
     """A queued job for the run (or the one already queued or running)."""
     if run.status != "finished":
-        raise audit.NotVerifiable(f"run {run.id} is {run.status}: only a finished run can be replayed")
+        raise Refusal(
+            409,
+            N_("run %(run)s is %(status)s: only a finished run can be replayed"),
+            run=run.id,
+            status=Term(RUN.get(run.status, run.status)),
+        )
     job = latest(session, run)
     if job is None or job.state not in ACTIVE:
         job = VerificationJob(run_id=run.id, requested_by=user.who, requested_at=now(), state="queued")
@@ -165,5 +171,5 @@ def verification_api(
 ) -> dict[str, Any]:
     found = latest_shown(request, session, run, user, "verification api", limit)
     if found is None:
-        raise results.NotFound(f"run {run.id} has not been checked yet: POST to start a replay")
+        raise Refusal(404, N_("run %(run)s has not been checked yet: POST to start a replay"), run=run.id)
     return found
