@@ -32,7 +32,7 @@ def import_command(
     3 some rejected, 2 the delivery cannot be read (nothing imported).
     Example: fsm import examples/delivery --report-dir reports/2018-03
     """
-    engine = database()
+    engine = database(create=True)
     with progress_bar("reading rows") as bar:
         task = bar.add_task("rows", total=count_rows(folder) if folder.is_dir() else None)
         try:
