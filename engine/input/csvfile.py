@@ -92,7 +92,7 @@ def _encoding(path: Path) -> tuple[str, str, list[str]]:
             lines += chunk.count(b"\n")
             chunk = handle.read(CHUNK)
     if bad_line:
-        note = f"decoded as Windows-1252: not UTF-8 (the first byte that is not is on line {bad_line})"
+        note = f"decoded as Windows-1252, not UTF-8 (the first non-UTF-8 byte is on line {bad_line})"
         return digest.hexdigest(), "cp1252", [note]
     return digest.hexdigest(), "utf-8-sig", []
 
@@ -139,7 +139,7 @@ class Rows:
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         shape, rejected = self.layout, self.rejected
         delimiter, positions, width, named = shape.delimiter, shape.positions, shape.width, shape.named
-        ordered, first = positions == tuple(range(len(positions))), positions[0]
+        ordered, first = positions == tuple(range(width)), positions[0]
         for number, lines in self._chunks():
             for text in lines:
                 number += 1
@@ -155,7 +155,7 @@ class Rows:
                         found = text.split(delimiter)
                         if not text.isascii() or " " in text or "\t" in text:
                             found = [cell.strip() for cell in found]
-                    if len(found) != width:
+                    if len(found) != named:
                         _check_width(found, text, named, width)
                     if not found[first] and not any(found):
                         raise Bad("", "", "an empty row: every cell is empty")
