@@ -369,15 +369,13 @@ class _Reading:
 
         found = Rows(path, shape, rejected)
         if spec is CITIZENS:
-            self._citizens(found, rejected)
+            taken = self._citizens(found, rejected)
         elif spec.field is not None:
-            self._timeline(spec, found, rejected, rows)
+            taken = self._timeline(spec, found, rejected, rows)
         else:
-            self._grants(spec, found, rejected)
+            taken = self._grants(spec, found, rejected)
         self.rejects.add("rejects", pending)
-        self.found.files.append(
-            FileStats(spec.name, shape.sha256, found.read, found.read - bad_rows, bad_rows, shape.notes)
-        )
+        self.found.files.append(FileStats(spec.name, shape.sha256, found.read, taken, bad_rows, shape.notes))
 
     def _told(self, rows: Rows, told: int) -> int:
         """Tell the progress bar about the rows read since `told`; how many are told now."""
@@ -385,7 +383,8 @@ class _Reading:
             self.advance(rows.read - told)
         return rows.read
 
-    def _citizens(self, rows: Rows, rejected: Callable[[int, Bad], None]) -> None:
+    def _citizens(self, rows: Rows, rejected: Callable[[int, Bad], None]) -> int:
+        """Each accepted row's citizen, listed; the number accepted."""
         citizens = self.found.citizens
         for line, (raw_id, born, died) in rows:
             try:
@@ -416,6 +415,7 @@ class _Reading:
                 continue
             citizens[citizen_id] = Listed(line, born or None, died or None, row_hash(f"\x1f{born}\x1f{died}"))
         self._told(rows, 0)
+        return len(citizens)
 
     def _citizen(self, raw_id: str) -> tuple[str, Listed]:
         """The listed citizen a row is about, when its id is not spelt as citizens.csv's."""
@@ -434,14 +434,15 @@ class _Reading:
 
     def _timeline(
         self, spec: FileSpec, rows: Rows, rejected: Callable[[int, Bad], None], spool: Spool
-    ) -> None:
-        """The hot loop of an import (a million rows): plain tuples, builtins, few calls."""
+    ) -> int:
+        """Each accepted row to `spool`; the number accepted. The hot loop of an import (a million
+        rows): plain tuples, builtins, few calls."""
         assert spec.field is not None and spec.check is not None
         kind, bit, check, clash = spec.field, KIND_BITS[spec.field], spec.check, spec.clash
         citizens, earlier = self.found.citizens, _Earlier()
         blake, to_int = hashlib.blake2b, int.from_bytes
         batch: Batch = []
-        told = 0
+        told = taken = 0
         for line, (citizen_id, a, b, c) in rows:
             try:
                 listed = citizens.get(citizen_id)
@@ -463,12 +464,15 @@ class _Reading:
             )
             if len(batch) >= BATCH:
                 spool.add(kind, batch)
+                taken += len(batch)
                 batch = []
                 told = self._told(rows, told)
         spool.add(kind, batch)
         self._told(rows, told)
+        return taken + len(batch)
 
-    def _grants(self, spec: FileSpec, rows: Rows, rejected: Callable[[int, Bad], None]) -> None:
+    def _grants(self, spec: FileSpec, rows: Rows, rejected: Callable[[int, Bad], None]) -> int:
+        """Each accepted grant (or grant year); the number accepted."""
         seen: dict[tuple[str, ...], int] = {}
         for line, found in rows:
             try:
@@ -487,6 +491,7 @@ class _Reading:
             self.other_sum += row_hash(f"{spec.name}\x1f" + "\x1f".join(found))
             (self.found.grant_years if isinstance(record, GrantYear) else self.found.grants).append(record)
         self._told(rows, 0)
+        return len(seen)
 
     def checksum(self) -> str:
         """Each listed citizen's digest, and the delivery's: their digests, the grant rows and the rejects."""
