@@ -4,6 +4,8 @@ started together) and every operational failure ending as one line with its exit
 import resource
 import signal
 import sqlite3
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -63,6 +65,14 @@ def test_a_database_at_head_is_checked_without_migrating_it(engine: Engine, monk
     monkeypatch.setattr(models.database, "upgrade", no_migration)
     ensure_current(engine)
     assert stored_revision(engine) == script_head()
+
+
+def test_opening_a_database_at_head_does_not_even_import_alembic(engine: Engine):
+    check = "import sys; from models.database import open_database; open_database(sys.argv[1]); print('alembic' in sys.modules)"
+    opened = subprocess.run(
+        [sys.executable, "-c", check, url_of(engine)], capture_output=True, text=True, check=True
+    )
+    assert opened.stdout.strip() == "False"
 
 
 def test_an_empty_database_is_brought_to_head(blank: Engine):

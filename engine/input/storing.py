@@ -83,15 +83,16 @@ def store_delivery(
     _list(connection, found)
     unchanged = _mark_unchanged(connection, found)
     changed = len(found.citizens) - unchanged
+    refused = []
     if earlier is not None:
         undone = changed + _grants_changed(session, found)
         if earlier.id == latest or not undone:
             _unlist(connection)
             return Stored(earlier.id, False, summary=earlier.summary)
         if not resend:
-            raise DeliveryError([_would_undo(earlier.id, latest, changed, undone - changed)])
+            refused.append(_would_undo(earlier.id, latest, changed, undone - changed))
     losses = _losses(connection)
-    refused = [
+    refused += [
         f"{FILE_OF[kind]} is missing, yet {count} of the citizens it lists had {kind} rows: they would lose "
         f"them all (give --allow-missing {kind} if that is meant)"
         for kind, count in losses.items()
