@@ -97,8 +97,10 @@ def row_hash(text: str) -> int:
 
 # The files of a delivery -----------------------------------------------------------------------
 
-PeriodCheck = Callable[[str, str, str], tuple[str, str, str | None, int, int]]
-"""(code, from, to) as delivered → (code, from, to or None, first day, last day as ordinals)."""
+RowCheck = Callable[[str, str, str], tuple[str, str, str | None, int, int]]
+"""A timeline row's three cells after its citizen, checked: (code, from, to) → (code, from, to or
+None, first day, last day as ordinals); for a visitation (programme, date, group) → (programme,
+date, group, the day, the day). The first three are what is stored."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class FileSpec:
     columns: tuple[str, ...]
     field: str | None = None
     """The CitizenTimeline field a timeline file's rows belong to."""
-    check: PeriodCheck | None = None
+    check: RowCheck | None = None
     clash: Clash | None = None
 
     @property
@@ -131,7 +133,7 @@ class FileSpec:
         return self.name.removesuffix(".csv")
 
 
-def _period(column: str, codes: Codes) -> PeriodCheck:
+def _period(column: str, codes: Codes) -> RowCheck:
     known, days = codes.known, DAYS
 
     def check(code: str, start: str, end: str) -> tuple[str, str, str | None, int, int]:
