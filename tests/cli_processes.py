@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 FSM = Path(sys.executable).parent / "fsm"
 
 
@@ -67,10 +69,12 @@ def fsm(
     return Ended(ended.returncode, ended.stdout, ended.stderr)
 
 
-def namespaces_available() -> str | None:
-    """Why mount namespaces (`unshare -rm`, for a tmpfs or a read-only mount) cannot be used here; None if they can."""
+def needs_mount_namespaces() -> None:
+    """Skip the test, saying why, where mount namespaces (`unshare -rm`: a tmpfs, a read-only
+    mount of its own) cannot be had."""
     try:
         probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, text=True, timeout=30)
     except OSError as error:
-        return f"unshare is not available: {error}"
-    return None if probe.returncode == 0 else f"unshare -rm is not permitted: {probe.stderr.strip()}"
+        pytest.skip(f"unshare is not available: {error}")
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -rm is not permitted: {probe.stderr.strip()}")

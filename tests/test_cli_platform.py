@@ -32,7 +32,7 @@ from models.database import (
     stored_revision,
 )
 from models.db import Delivery
-from tests.cli_processes import finish, fsm, namespaces_available, start
+from tests.cli_processes import finish, fsm, needs_mount_namespaces, start
 from tests.conftest import PG_URL
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "delivery"
@@ -200,14 +200,8 @@ def test_a_read_only_sqlite_file_is_one_line_with_status_7(tmp_path: Path):
     assert deliveries(database) == 1 and not (tmp_path / "r1").exists()
 
 
-def needs_namespaces() -> None:
-    reason = namespaces_available()
-    if reason:
-        pytest.skip(reason)
-
-
 def test_a_database_on_a_read_only_file_system_is_one_line_with_status_7(tmp_path: Path):
-    needs_namespaces()
+    needs_mount_namespaces()
     database = imported_database(tmp_path)
     folder = database.parent
     ended = fsm(
@@ -245,7 +239,7 @@ def test_a_full_disk_by_a_file_size_limit_is_one_line_with_status_6_and_nothing_
 
 
 def test_a_full_file_system_is_one_line_with_status_6_and_nothing_stored(tmp_path: Path):
-    needs_namespaces()
+    needs_mount_namespaces()
     small = tmp_path / "small"
     small.mkdir()
     delivery = another_delivery(tmp_path, 3000)

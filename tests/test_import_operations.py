@@ -13,7 +13,7 @@ from engine.input.storing import IMPORT_LOCK
 from engine.synthetic.national import write_national
 from models.database import make_engine
 from models.db import CitizenVersion, Delivery
-from tests.cli_processes import finish, fsm, namespaces_available, start
+from tests.cli_processes import finish, fsm, needs_mount_namespaces, start
 
 DATA = Path(__file__).parent / "data"
 
@@ -85,9 +85,7 @@ def test_an_import_kept_waiting_past_postgresqls_lock_timeout_is_busy_and_stores
 
 
 def test_a_report_on_a_full_disk_imports_nothing_and_the_next_attempt_reports_every_reject(tmp_path: Path):
-    reason = namespaces_available()
-    if reason:
-        pytest.skip(reason)
+    needs_mount_namespaces()
     full = tmp_path / "full"
     full.mkdir()
     database = tmp_path / "fsm.sqlite"

@@ -12,7 +12,7 @@ takes them fastest: SQLite by the driver's executemany of plain tuples, PostgreS
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -223,14 +223,7 @@ def _delivery(session: Session, found: Scanned) -> int:
     session.add(delivery)
     session.flush()
     session.add_all(
-        DeliveryFile(
-            delivery_id=delivery.id,
-            name=f.name,
-            sha256=f.sha256,
-            rows_read=f.rows_read,
-            accepted=f.accepted,
-            rejected=f.rejected,
-        )
+        DeliveryFile(delivery_id=delivery.id, **{k: v for k, v in asdict(f).items() if k != "notes"})
         for f in found.files
     )
     session.flush()
