@@ -150,3 +150,21 @@ def _a_finished_run(connection: Connection) -> None:
             " decisions) values (1, 'fsm1', '2018-03-02', 'h', '2018-03-02 00:00:00', 'finished', 0, 0, 0)"
         )
     )
+
+
+def test_deliveries_re_sent_on_purpose_keep_their_ids_when_the_checksum_becomes_unique_again(blank: Engine):
+    upgrade(blank)
+    with blank.begin() as connection:
+        for delivery, checksum in ((1, "same"), (2, "other"), (3, "same")):
+            connection.execute(
+                text(
+                    "insert into deliveries (id, imported_at, source, checksum, citizens)"
+                    " values (:id, '2018-01-01 00:00:00', 'x', :checksum, 0)"
+                ),
+                {"id": delivery, "checksum": checksum},
+            )
+    downgrade(blank, "0007")
+    with blank.connect() as connection:
+        found = connection.execute(text("select id, checksum from deliveries order by id")).all()
+    assert [tuple(row) for row in found] == [(1, "same"), (2, "other"), (3, "resent-3")]
+    upgrade(blank)
