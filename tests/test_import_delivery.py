@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from engine.faces.cli import app
 from engine.faces.cli.common import progress_bar
-from engine.input.csvfile import LONGEST_LINE
+from engine.input.csvfile import CHUNK, LONGEST_LINE
 from engine.input.delivery import DeliveryError, read_delivery
 from engine.input.importing import import_folder
 from engine.input.timelines import load_grants, load_timelines
@@ -219,10 +219,13 @@ def test_nul_bytes_and_quotes_out_of_place_are_rejected_a_quoted_cell_is_read_an
     assert (support.rows_read, support.accepted) == (20, 17)  # line 10 is blank: not a row
 
 
-def test_a_line_too_long_for_a_delivery_is_rejected_and_the_rows_after_it_are_read(tmp_path: Path):
+@pytest.mark.parametrize("length", [3 * LONGEST_LINE, 2 * CHUNK + 7], ids=["within a chunk", "across chunks"])
+def test_a_line_too_long_for_a_delivery_is_rejected_and_the_rows_after_it_are_read(
+    tmp_path: Path, length: int
+):
     folder = copied(EXAMPLE, tmp_path / "delivery")
     lines = (folder / "support.csv").read_text().splitlines(keepends=True)
-    lines.insert(3, "x" * (3 * LONGEST_LINE) + "\n")
+    lines.insert(3, "x" * length + "\n")
     (folder / "support.csv").write_text("".join(lines))
     content = read_delivery(folder)
     assert [(r.line, r.reason) for r in content.rejects] == [
