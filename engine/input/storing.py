@@ -11,11 +11,9 @@ citizens it lists had rows of that kind, unless that is allowed. Rows are writte
 takes them fastest: SQLite by the driver's executemany of plain tuples, PostgreSQL by COPY.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -36,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.input.delivery import KIND_BITS, TIMELINE_FILES, DeliveryError, Scanned
-from engine.input.spool import Batch, Spool
+from engine.input.spool import Spool
 from engine.input.timelines import KINDS, load_grant_years, load_grants
 from models.db import CitizenVersion, Delivery, DeliveryFile, GrantRow, GrantYearRow
 
@@ -119,7 +117,7 @@ def store_delivery(
     _bulk(connection, "citizen_versions", ("citizen_id", "birth_date", "death_date", "digest"), n, versions)
     everyone = unchanged == 0
     citizens = found.citizens
-    for kind, batch in _in_citizen_order(rows):
+    for kind, batch in rows.batches():
         kept = batch if everyone else [row for row in batch if citizens[row[0]].changed]
         _bulk(
             connection, KINDS[kind].table.__tablename__, ("citizen_id", *KINDS[kind].column_names()), n, kept
@@ -131,23 +129,6 @@ def store_delivery(
             session.execute(table.__table__.insert(), values)
     _unlist(connection)
     return Stored(n, True, changed, unchanged, {k: v for k, v in losses.items() if v})
-
-
-SORTED = 100_000
-"""Rows sorted by citizen before they are stored, at a time: the tables' citizen indexes then
-grow in order rather than at random places (SQLite stores them ~15 % faster)."""
-
-
-def _in_citizen_order(rows: Spool) -> Iterator[tuple[str, Batch]]:
-    """The spool's batches of each kind, gathered into runs of SORTED rows sorted by citizen."""
-    for kind, batches in groupby(rows.batches(), key=itemgetter(0)):
-        run: Batch = []
-        for _, batch in batches:
-            run += batch
-            if len(run) >= SORTED:
-                yield kind, sorted(run, key=itemgetter(0))
-                run = []
-        yield kind, sorted(run, key=itemgetter(0))
 
 
 def record_summary(session: Session, delivery_id: int, summary: dict[str, Any]) -> None:
