@@ -17,6 +17,7 @@ and prints the ratio of the import to the floor, and PostgreSQL's time to SQLite
 import argparse
 import csv
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,9 @@ def fresh(kind: str, work: Path, postgresql: str) -> Iterator[str]:
 
 
 def main() -> None:
+    signal.signal(
+        signal.SIGTERM, lambda *_: sys.exit(1)
+    )  # a killed benchmark still removes its files and schemas
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, nargs="+", default=[50_000, 100_000, 200_000])
     parser.add_argument("--postgresql", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
