@@ -266,19 +266,19 @@ def test_commands_started_together_on_an_empty_database_migrate_it_once(
         commands = [
             ["db", "upgrade"],
             ["status"],
-            *[["import", str(EXAMPLE), "--report-dir", f"r{i}"] for i in range(3)],
+            *[["import", str(EXAMPLE), "--report-dir", f"r{i}"] for i in range(2)],
         ]
         started = [start(command, url, tmp_path) for command in commands]
         upgraded, status, *imports = [finish(process) for process in started]
         assert upgraded.status == 0, upgraded.err
-        assert status.status == 2 and "no run has finished yet" in status.err  # migrated, then read
-        assert [i.status for i in imports] == [0, 0, 0], [i.err for i in imports]
+        said = status.one_line_error()
+        if status.status == Status.UNREACHABLE:  # it came before any command had created the file
+            assert "there is no database" in said
+        else:  # it found the database, migrated by another command or by itself, and read it
+            assert status.status == Status.BAD_INPUT and "no run has finished yet" in said
+        assert [i.status for i in imports] == [0, 0], [i.err for i in imports]
         said = sorted(i.out.splitlines()[0].split(": ", 1)[1].split(";")[0] for i in imports)
-        assert said == [
-            "already imported as delivery 1",
-            "already imported as delivery 1",
-            "imported as delivery 1",
-        ]
+        assert said == ["already imported as delivery 1", "imported as delivery 1"]
         assert stored_revision(blank) == script_head()
 
 
