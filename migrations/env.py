@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 import models.access  # noqa: F401 - registers users, sessions, tokens and the access log on Base.metadata
 import models.runs  # noqa: F401 - registers the run tables on Base.metadata
 import models.verifications  # noqa: F401 - registers the replay checks on Base.metadata
-from models.database import engine_from_env
+from models.database import engine_from_env, lock_schema
 from models.db import Base
 
 target_metadata = Base.metadata
@@ -20,6 +20,7 @@ def run_migrations() -> None:
             # Batch mode copies a table and drops the old one; with foreign keys on, SQLite would
             # refuse to drop a table other rows refer to. The pragma only works outside a transaction.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        lock_schema(connection)  # the migration's transaction; Alembic reads the revision inside it
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -1,19 +1,33 @@
 """SQLAlchemy tables of the data deliveries (SPEC section 3), with history.
 
-Every import is a `deliveries` row with an increasing id. A citizen listed in delivery N gets a
-`citizen_versions` row (N, citizen_id) and that delivery's timeline rows hang off it; nothing is
-overwritten. "What did we know after delivery N?" is, per citizen, the version with the greatest
-delivery id ≤ N. To read that without a per-citizen maximum, the import of delivery M stamps
-`superseded_by = M` on the versions it replaces (the one write to an earlier row; it adds a fact,
-changes none, and can be recomputed from the ids): the versions known after N are exactly those
-with `delivery_id ≤ N` and `superseded_by` empty or > N. Grants and grant years: the latest
-delivery ≤ N that has a row for the municipality and programme wins.
+Every import is a `deliveries` row with an increasing id. A citizen listed in delivery N whose
+content (their citizens.csv row and every row about them) differs from their current version gets
+a `citizen_versions` row (N, citizen_id) with the digest of that content, and that delivery's
+timeline rows hang off it; nothing is overwritten. A citizen listed with the content they already
+have gets no new version (the import counts them as unchanged), so a full snapshot repeating
+unchanged citizens adds nothing that later reads must skip. "What did we know after delivery N?"
+is, per citizen, the version with the greatest delivery id ≤ N — exactly what delivery N and the
+ones before it said, since a version left out was equal to the one before it. To read that
+without a per-citizen maximum, the import of delivery M stamps `superseded_by = M` on the
+versions it replaces (the one write to an earlier row; it adds a fact, changes none, and can be
+recomputed from the ids): the versions known after N are exactly those with `delivery_id ≤ N` and
+`superseded_by` empty or > N. Grants and grant years: the latest delivery ≤ N that has a row for
+the municipality and programme wins.
+
+The contract an incremental run relies on: a citizen's timeline is unchanged since a run that read
+delivery R iff their version current after the latest delivery has `delivery_id ≤ R`. ("Changed"
+means that a delivery after R listed them with content other than their version then current; a
+citizen changed and later changed back is changed, and evaluating them again is only redundant.)
+Versions stored before migration 0008 have no digest: the next delivery listing them stores a new
+version once.
 """
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Date,
     DateTime,
     ForeignKey,
@@ -47,9 +61,14 @@ class Delivery(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(Text)
     """The folder it was read from."""
-    checksum: Mapped[str] = mapped_column(String(64), unique=True)
-    """SHA-256 over the files' names and checksums: the same delivery is imported once."""
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    """SHA-256 over the parsed content (engine/input/delivery.py), whatever the bytes: a delivery equal
+    to the latest one is not imported again; one equal to an older one only when it is re-sent on
+    purpose (`fsm import --resend`)."""
     citizens: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What its import printed (files, rows read, accepted, rejected, changed): printed again when
+    the same delivery is imported again."""
 
 
 class DeliveryFile(Base):
@@ -77,7 +96,9 @@ class CitizenVersion(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     death_date: Mapped[date | None] = mapped_column(Date)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
-    """The next delivery that listed the citizen (its rows replace these); None: still current."""
+    """The next delivery that listed the citizen with other content (its rows replace these); None: still current."""
+    digest: Mapped[str | None] = mapped_column(String(32))
+    """The content's digest (engine/input/delivery.py `Listed.digest`); None for versions stored before 0008."""
 
 
 class _OfCitizenVersion:

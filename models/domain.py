@@ -158,6 +158,14 @@ class CitizenTimeline(Record):
             if overlap is not None:
                 a, b, day = overlap
                 raise ValueError(f"{field}[{a}] and {field}[{b}] overlap (both cover {day})")
+        for marking in {e.marking for e in self.exemptions}:  # markings may overlap; one marking may not
+            indexes = [i for i, e in enumerate(self.exemptions) if e.marking == marking]
+            overlap = first_overlap([self.exemptions[i] for i in indexes])
+            if overlap is not None:
+                a, b, day = overlap
+                raise ValueError(
+                    f"exemptions[{indexes[a]}] and exemptions[{indexes[b]}] overlap: {marking} twice on {day}"
+                )
         seen: set[tuple[GrantProgramme, date]] = set()
         for index, visitation in enumerate(self.visitations):
             key = (visitation.programme, visitation.day)

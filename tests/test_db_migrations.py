@@ -54,14 +54,7 @@ def test_constraint_names_follow_the_naming_convention(blank: Engine):
 def test_upgrading_a_database_with_deliveries_stamps_the_superseded_versions(blank: Engine):
     upgrade(blank, "0001")
     with blank.begin() as connection:
-        for delivery, checksum in ((1, "a"), (2, "b"), (3, "c")):
-            connection.execute(
-                text(
-                    "insert into deliveries (id, imported_at, source, checksum, citizens)"
-                    " values (:id, '2018-01-01 00:00:00', 'x', :checksum, 1)"
-                ),
-                {"id": delivery, "checksum": checksum},
-            )
+        _deliveries(connection, ((1, "a"), (2, "b"), (3, "c")))
         for delivery, citizen in ((1, "A"), (1, "B"), (2, "A"), (3, "A")):
             connection.execute(
                 text("insert into citizen_versions (delivery_id, citizen_id) values (:d, :c)"),
@@ -151,3 +144,26 @@ def _a_finished_run(connection: Connection) -> None:
             " decisions) values (1, 'fsm1', '2018-03-02', 'h', '2018-03-02 00:00:00', 'finished', 0, 0, 0)"
         )
     )
+
+
+def test_deliveries_re_sent_on_purpose_keep_their_ids_when_the_checksum_becomes_unique_again(blank: Engine):
+    upgrade(blank)
+    with blank.begin() as connection:
+        _deliveries(connection, ((1, "same"), (2, "other"), (3, "same")))
+    downgrade(blank, "0007")
+    with blank.connect() as connection:
+        found = connection.execute(text("select id, checksum from deliveries order by id")).all()
+    assert [tuple(row) for row in found] == [(1, "same"), (2, "other"), (3, "resent-3")]
+    upgrade(blank)
+
+
+def _deliveries(connection: Connection, deliveries: tuple[tuple[int, str], ...]) -> None:
+    """Delivery rows (id, checksum) as any revision has them."""
+    for delivery, checksum in deliveries:
+        connection.execute(
+            text(
+                "insert into deliveries (id, imported_at, source, checksum, citizens)"
+                " values (:id, '2018-01-01 00:00:00', 'x', :checksum, 0)"
+            ),
+            {"id": delivery, "checksum": checksum},
+        )

@@ -39,6 +39,7 @@ DELIVERIES = {
     },
     "three": {
         "citizens.csv": CITIZENS + "020280-1234,,\n",
+        "support.csv": SUPPORT,  # B has no support from now on (a missing file would be refused)
         "residence.csv": RESIDENCE + "020280-1234,657,2000-01-01,\n",
         "grant_years.csv": GRANT_YEARS + "657,fsm2,2020,1.00\n",
     },

@@ -2,6 +2,7 @@
 its counts and seal, what changed since the programme's last run — and a documented exit status when
 a run is refused or fails; `fsm status` after a run with no grants says so plainly."""
 
+import errno
 import json
 from collections import Counter
 from datetime import date
@@ -100,21 +101,32 @@ def test_a_refused_run_exits_75_when_another_holds_the_lock_and_2_on_bad_input(s
     }
 
 
-def test_a_failed_run_exits_1_in_one_line_and_is_marked_failed(
-    small: Engine, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("error", "status", "line"),
+    [
+        (
+            RuntimeError("the disk said no"),
+            1,
+            "unexpected failure (RuntimeError: the disk said no); FSM_DEBUG=1 shows where",
+        ),
+        (
+            OSError(errno.ENOSPC, "No space left on device"),
+            6,
+            "no space left to write (No space left on device)",
+        ),
+    ],
+)
+def test_a_failed_run_exits_in_one_line_with_its_causes_status_and_is_marked_failed(
+    small: Engine, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int, line: str
 ):
     def broken(*args: object, **kwargs: object):
-        raise RuntimeError("the disk said no")
+        raise error
 
     monkeypatch.setattr(runs, "evaluate_run", broken)
     failed = invoke("run", "--as-of", "2018-03-02", "--workers", "1", "--json")
-    assert failed.exit_code == 1
-    assert failed.stderr == "error: run 1 failed: RuntimeError: the disk said no\n"
-    assert json.loads(failed.stdout) == {
-        "run": 1,
-        "status": "failed",
-        "error": "RuntimeError: the disk said no",
-    }
+    assert failed.exit_code == status
+    assert failed.stderr == f"error: run 1 failed: {line}\n"
+    assert json.loads(failed.stdout) == {"run": 1, "status": "failed", "error": line}
     with Session(small) as session:
         assert session.get(Run, 1).status == "failed"
     shown = invoke("status", "--run", "1")

@@ -1,4 +1,7 @@
-"""`fsm import`: read a delivery, store it in one transaction, and write the rejects report.
+"""`fsm import`: read a delivery, store it in one transaction, and write its report before that
+transaction commits — if the report cannot be written, nothing is imported, so rejects are never
+lost from view. A delivery equal to one imported before is not stored again: its original summary
+(and exit status) is given back, and the report of this reading is written.
 
 The report is for the municipality's own data officer, yet it is a file that travels: citizen ids
 in it are masked (`DDMMYY-xxxx`) unless `show_cpr` is asked for; file, line and column find the row.
@@ -6,53 +9,45 @@ in it are masked (`DDMMYY-xxxx`) unless `show_cpr` is asked for; file, line and 
 
 import csv
 import json
-from collections.abc import Callable
+import os
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
-from engine.input.delivery import FILES, Content, Reject, read_delivery
-from engine.input.storing import Stored, store_delivery
+from engine.input.delivery import FILES, Scanned, scan
+from engine.input.spool import Spool
+from engine.input.storing import Stored, record_summary, store_delivery
 from models import cpr
 
 
 @dataclass(frozen=True)
 class Imported:
-    content: Content
+    source: Path
     stored: Stored
+    summary: dict[str, Any]
+    """What the import of the delivery said (for an earlier delivery: what its import said)."""
     report: Path
 
+    @property
+    def rejected(self) -> int:
+        return self.summary["rejected"]
+
     def __str__(self) -> str:
-        verb = "imported as" if self.stored.new else "already imported as"
-        return (
-            f"{self.content.source}: {verb} delivery {self.stored.delivery_id}; {len(self.content.citizens)} citizens, "
-            f"{self.content.rows_read} rows read, {len(self.content.rejects)} rejected"
+        s = self.summary
+        said = (
+            f"{s['citizens']} citizens listed ({s['changed']} new or changed, {s['unchanged']} unchanged), "
+            f"{s['rows_read']} rows read, {s['rejected']} rejected"
         )
-
-
-def write_report(content: Content, folder: Path, stored: Stored, *, show_cpr: bool = False) -> Path:
-    """`rejects.csv` (file, line, column, value, reason) and `summary.json` beside it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "rejects.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(("file", "line", "column", "value", "reason"))
-        writer.writerows((r.file, r.line, r.column, _shown(r, show_cpr), r.reason) for r in content.rejects)
-    summary = {
-        "source": str(content.source),
-        "delivery": stored.delivery_id,
-        "new": stored.new,
-        "checksum": content.checksum,
-        "files": [f.__dict__ for f in content.files],
-        "ignored_files": content.ignored,
-        "rows_read": content.rows_read,
-        "rejected": len(content.rejects),
-    }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    return folder
+        if self.stored.new:
+            return f"{self.source}: imported as delivery {s['delivery']}; {said}"
+        return f"{self.source}: already imported as delivery {s['delivery']}; on {s['imported_at']} its import said: {said}"
 
 
 def import_folder(
@@ -62,28 +57,104 @@ def import_folder(
     report_dir: Path | None = None,
     advance: Callable[[int], None] | None = None,
     show_cpr: bool = False,
+    allow_missing: Iterable[str] = (),
+    resend: bool = False,
 ) -> Imported:
-    """Import one delivery; raises engine.input.delivery.DeliveryError, with nothing written, when unreadable.
-    The report goes to `report_dir` (default `import-reports/delivery-<id>-<UTC time>/`)."""
-    with collector_paused():
-        content = read_delivery(folder, advance)
-        with Session(engine) as session, session.begin():
-            stored = store_delivery(session, content)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = write_report(
-        content,
-        report_dir or Path("import-reports") / f"delivery-{stored.delivery_id}-{stamp}",
-        stored,
-        show_cpr=show_cpr,
-    )
-    return Imported(content, stored, report)
+    """Import one delivery; raises engine.input.delivery.DeliveryError, with nothing written, when
+    it is unreadable or refused. The report goes to `report_dir` (default
+    `import-reports/delivery-<id>-<UTC time>/`)."""
+    with collector_paused(), Spool() as rows, Spool() as rejects:
+        found = scan(folder, rows, rejects, advance)
+        report = None
+        try:
+            with Session(engine) as session, session.begin():
+                stored = store_delivery(session, found, rows, allow_missing=allow_missing, resend=resend)
+                summary = stored.summary or _summary(found, stored)
+                if stored.new:
+                    record_summary(session, stored.delivery_id, summary)
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+                report = Report(
+                    report_dir or Path("import-reports") / f"delivery-{stored.delivery_id}-{stamp}"
+                )
+                report.write(rejects, summary, show_cpr=show_cpr)
+        except BaseException:
+            if report is not None:
+                report.discard()
+            raise
+        report.publish()
+    return Imported(folder, stored, summary, report.folder)
 
 
-def _shown(reject: Reject, show_cpr: bool) -> str:
-    return cpr.shown(reject.value, full=show_cpr) if reject.column == "citizen_id" else reject.value
+def _summary(found: Scanned, stored: Stored) -> dict[str, Any]:
+    return {
+        "source": str(found.source),
+        "delivery": stored.delivery_id,
+        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "checksum": found.checksum,
+        "citizens": len(found.citizens),
+        "changed": stored.changed,
+        "unchanged": stored.unchanged,
+        "lose_all_rows": stored.losses,
+        "files": [{**f.__dict__, "notes": list(f.notes)} for f in found.files],
+        "absent_files": [f"{kind}.csv" for kind in found.absent],
+        "ignored_files": found.ignored,
+        "rows_read": found.rows_read,
+        "rejected": found.rejected,
+    }
+
+
+class Report:
+    """An import's `rejects.csv` (file, line, column, value, reason) and `summary.json`: written
+    beside their place before the delivery commits, put in place (renamed) once it has, and
+    removed again if it does not."""
+
+    NAMES = ("rejects.csv", "summary.json")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.created = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+        self.partial = [folder / f".{name}.partial" for name in self.NAMES]
+
+    def write(self, rejects: Spool, summary: dict[str, Any], *, show_cpr: bool = False) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self.partial[0].open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("file", "line", "column", "value", "reason"))
+            for _, batch in rejects.batches():
+                writer.writerows(
+                    (name, line, column, _shown(column, value, show_cpr), reason)
+                    for name, line, column, value, reason in batch
+                )
+        self.partial[1].write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    def publish(self) -> None:
+        for partial, name in zip(self.partial, self.NAMES, strict=True):
+            os.replace(partial, self.folder / name)
+
+    def discard(self) -> None:
+        for partial in self.partial:
+            partial.unlink(missing_ok=True)
+        for folder in self.created:
+            folder.rmdir()
+
+
+CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?\d{4}(?!\d)")
+
+
+def _shown(column: str, value: str, show_cpr: bool) -> str:
+    """A reject's value as the report shows it: a citizen id masked, and a whole row's CPR numbers too."""
+    if show_cpr:
+        return value
+    if column == "citizen_id":
+        return cpr.shown(value)
+    return CPR_IN_TEXT.sub(r"\1-xxxx", value) if column == "" else value
 
 
 def count_rows(folder: Path) -> int:
-    """Rows to read (for a progress bar): data lines of the delivery's files."""
-    files = (folder / spec.name for spec in FILES)
-    return sum(max(0, len(f.read_bytes().splitlines()) - 1) for f in files if f.is_file())
+    """Rows to read (for a progress bar): the lines of the delivery's files, headers left out."""
+    total = 0
+    for path in (folder / spec.name for spec in FILES):
+        if path.is_file():
+            with path.open("rb") as handle:
+                total += sum(chunk.count(b"\n") for chunk in iter(lambda h=handle: h.read(1 << 20), b"")) - 1
+    return max(total, 0)

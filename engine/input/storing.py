@@ -1,90 +1,262 @@
-"""Storing a delivery: one transaction, history kept (models/db.py), the versions it supersedes stamped."""
+"""Storing a delivery read by engine/input/delivery.py: in the caller's transaction, one import at
+a time, history kept (models/db.py), and only what it changes.
 
-from dataclasses import dataclass
+The import lock comes first — an advisory lock on PostgreSQL, the write lock on SQLite (an
+immediate transaction) — so that two imports of the same delivery at once store it once: the
+second finds it "already imported". The listed citizens' digests go to a temporary table and are
+compared with their current versions in one query: unchanged citizens get no new version. A
+delivery equal to an older one than the latest is refused unless it is re-sent on purpose (it
+would change back what later deliveries corrected); so is one without a kind's file when the
+citizens it lists had rows of that kind, unless that is allowed. Rows are written as the database
+takes them fastest: SQLite by the driver's executemany of plain tuples, PostgreSQL by COPY.
+"""
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
 
-from engine.input.delivery import Content
-from engine.input.timelines import KINDS
+from engine.input.delivery import KIND_BITS, TIMELINE_FILES, DeliveryError, Scanned
+from engine.input.spool import Spool
+from engine.input.timelines import KINDS, load_grant_years, load_grants
 from models.db import CitizenVersion, Delivery, DeliveryFile, GrantRow, GrantYearRow
 
-BATCH = 5000
 IMPORT_LOCK = 0x46534D02  # PostgreSQL advisory lock ("FSM" 2, per schema): one import at a time
+FILE_OF = {spec.field: spec.name for spec in TIMELINE_FILES}
+
+LISTED = Table(
+    "listed_citizens",
+    MetaData(),
+    Column("citizen_id", String(64), primary_key=True),
+    Column("digest", String(32)),
+    Column("kinds", Integer),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+"""The citizens a delivery lists, with the digest and the kinds (KIND_BITS) of their content."""
 
 
 @dataclass(frozen=True)
 class Stored:
     delivery_id: int
     new: bool
-    """False when the same delivery (same checksum) had been imported before: nothing was written."""
+    """False when an equal delivery had been imported before: nothing was written."""
+    changed: int = 0
+    """Listed citizens who got a new version (new citizens included)."""
+    unchanged: int = 0
+    losses: dict[str, int] = field(default_factory=dict)
+    """Per kind, how many listed citizens lose all their rows of it."""
+    summary: dict[str, Any] | None = None
+    """An earlier delivery's summary, as its import printed it."""
 
 
-LATER = aliased(CitizenVersion)
-
-
-def store_delivery(session: Session, content: Content) -> Stored:
-    """Write a delivery in the caller's transaction, and stamp the citizen versions it supersedes
-    (models/db.py); a delivery imported before (same checksum) changes nothing."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("select pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": IMPORT_LOCK}
-        )
-    earlier = session.scalar(select(Delivery.id).where(Delivery.checksum == content.checksum))
+def store_delivery(
+    session: Session, found: Scanned, rows: Spool, *, allow_missing: Iterable[str] = (), resend: bool = False
+) -> Stored:
+    """Write a delivery in the caller's transaction; raises DeliveryError (nothing written) when it
+    is refused."""
+    connection = session.connection()
+    _lock(connection)
+    earlier = session.execute(
+        select(Delivery.id, Delivery.summary)
+        .where(Delivery.checksum == found.checksum)
+        .order_by(Delivery.id.desc())
+    ).first()
+    latest = session.scalar(select(func.max(Delivery.id)))
+    _list(connection, found)
+    unchanged = _mark_unchanged(connection, found)
+    changed = len(found.citizens) - unchanged
+    refused = []
     if earlier is not None:
-        return Stored(earlier, False)
-    delivery = Delivery(
-        imported_at=datetime.now(UTC),
-        source=str(content.source),
-        checksum=content.checksum,
-        citizens=len(content.citizens),
-    )
-    session.add(delivery)
-    session.flush()
-    n = delivery.id
-    session.add_all(DeliveryFile(delivery_id=n, **f.__dict__) for f in content.files)
-    _insert(
-        session,
-        CitizenVersion,
-        [
-            {
-                "delivery_id": n,
-                "citizen_id": cid,
-                "birth_date": c["birth_date"],
-                "death_date": c["death_date"],
-            }
-            for cid, c in content.citizens.items()
-        ],
-    )
-    listed_again = select(LATER.citizen_id).where(LATER.delivery_id == n)
+        undone = changed + _grants_changed(session, found)
+        if earlier.id == latest or not undone:
+            _unlist(connection)
+            return Stored(earlier.id, False, summary=earlier.summary)
+        if not resend:
+            refused.append(_would_undo(earlier.id, latest, changed, undone - changed))
+    losses = _losses(connection)
+    refused += [
+        f"{FILE_OF[kind]} is missing, yet {count} of the citizens it lists had {kind} rows: they would lose "
+        f"them all (give --allow-missing {kind} if that is meant)"
+        for kind, count in losses.items()
+        if count and kind in found.absent and kind not in set(allow_missing)
+    ]
+    if refused:
+        raise DeliveryError(refused)
+    n = _delivery(session, found)
     session.execute(
         update(CitizenVersion)
         .where(
             CitizenVersion.superseded_by.is_(None),
-            CitizenVersion.delivery_id < n,
-            CitizenVersion.citizen_id.in_(listed_again),
+            CitizenVersion.citizen_id == LISTED.c.citizen_id,
+            or_(CitizenVersion.digest.is_(None), CitizenVersion.digest != LISTED.c.digest),
         )
         .values(superseded_by=n),
         execution_options={"synchronize_session": False},
     )
-    for field, kind in KINDS.items():
-        columns, values = kind.column_names(), attrgetter(*kind.fields)
-        rows = [
-            {"delivery_id": n, "citizen_id": cid, **dict(zip(columns, values(record), strict=True))}
-            for cid, c in content.citizens.items()
-            for record in c.get(field, ())
-        ]
-        _insert(session, kind.table, rows)
-    _insert(session, GrantRow, [{"delivery_id": n, **g.model_dump()} for g in content.grants])
-    _insert(session, GrantYearRow, [{"delivery_id": n, **g.model_dump()} for g in content.grant_years])
-    return Stored(n, True)
+    versions = (
+        (c, listed.born, listed.died, listed.digest) for c, listed in found.citizens.items() if listed.changed
+    )
+    _bulk(connection, "citizen_versions", ("citizen_id", "birth_date", "death_date", "digest"), n, versions)
+    everyone = unchanged == 0
+    citizens = found.citizens
+    for kind, batch in rows.batches():
+        kept = batch if everyone else [row for row in batch if citizens[row[0]].changed]
+        _bulk(
+            connection, KINDS[kind].table.__tablename__, ("citizen_id", *KINDS[kind].column_names()), n, kept
+        )
+    grants = [{"delivery_id": n, **g.model_dump()} for g in found.grants]
+    grant_years = [{"delivery_id": n, **g.model_dump()} for g in found.grant_years]
+    for table, values in ((GrantRow, grants), (GrantYearRow, grant_years)):
+        if values:
+            session.execute(table.__table__.insert(), values)
+    _unlist(connection)
+    return Stored(n, True, changed, unchanged, {k: v for k, v in losses.items() if v})
 
 
-def _insert(session: Session, table: type, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert of rows keyed by column name (SQL Core: the ORM's per-row work is not needed)."""
-    statement = insert(table.__table__)  # type: ignore[attr-defined]
-    for start in range(0, len(rows), BATCH):
-        session.execute(statement, rows[start : start + BATCH])
+def record_summary(session: Session, delivery_id: int, summary: dict[str, Any]) -> None:
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(summary=summary))
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("select pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": IMPORT_LOCK}
+        )
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _list(connection: Connection, found: Scanned) -> None:
+    _unlist(connection)
+    LISTED.create(connection)
+    listed = ((c, listed.digest, listed.kinds) for c, listed in found.citizens.items())
+    _bulk(connection, LISTED.name, ("citizen_id", "digest", "kinds"), None, listed)
+
+
+def _unlist(connection: Connection) -> None:
+    """SQLite keeps a temporary table for the connection's life (PostgreSQL drops it at commit)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"drop table if exists temp.{LISTED.name}")
+
+
+CURRENT = and_(CitizenVersion.citizen_id == LISTED.c.citizen_id, CitizenVersion.superseded_by.is_(None))
+
+
+def _mark_unchanged(connection: Connection, found: Scanned) -> int:
+    """Mark the listed citizens whose current version has the same digest; their number."""
+    same = connection.execute(
+        select(LISTED.c.citizen_id).join(
+            CitizenVersion, and_(CURRENT, CitizenVersion.digest == LISTED.c.digest)
+        )
+    ).scalars()
+    count = 0
+    for citizen_id in same:
+        found.citizens[citizen_id].changed = False
+        count += 1
+    return count
+
+
+def _losses(connection: Connection) -> dict[str, int]:
+    """Per kind, the listed citizens whose current version has rows of it and whose new content has none."""
+    changed = or_(CitizenVersion.digest.is_(None), CitizenVersion.digest != LISTED.c.digest)
+    losses = {}
+    for kind, bit in KIND_BITS.items():
+        table = KINDS[kind].table
+        had = exists().where(
+            table.delivery_id == CitizenVersion.delivery_id, table.citizen_id == CitizenVersion.citizen_id
+        )
+        query = (
+            select(func.count())
+            .select_from(LISTED)
+            .join(CitizenVersion, and_(CURRENT, changed))
+            .where(LISTED.c.kinds.op("&")(bit) == 0, had)
+        )
+        losses[kind] = connection.scalar(query) or 0
+    return losses
+
+
+def _grants_changed(session: Session, found: Scanned) -> int:
+    """How many of the delivery's grant and grant-year rows differ from what is known now."""
+    grants = {(g.municipality, g.programme): g for g in load_grants(session)}
+    years = {(y.municipality, y.programme, y.year): y for y in load_grant_years(session)}
+    return sum(grants.get((g.municipality, g.programme)) != g for g in found.grants) + sum(
+        years.get((y.municipality, y.programme, y.year)) != y for y in found.grant_years
+    )
+
+
+def _would_undo(earlier: int, latest: int, citizens: int, grants: int) -> str:
+    after = f"delivery {latest}" if latest == earlier + 1 else f"deliveries {earlier + 1}–{latest}"
+    what = f"{citizens} citizens' rows" + (f" and {grants} grant rows" if grants else "")
+    if not citizens:
+        what = f"{grants} grant rows"
+    return (
+        f"this delivery equals delivery {earlier}, and {after} came after it: importing it again would "
+        f"change back {what} to what delivery {earlier} said (give --resend if that is meant)"
+    )
+
+
+def _delivery(session: Session, found: Scanned) -> int:
+    delivery = Delivery(
+        imported_at=datetime.now(UTC),
+        source=str(found.source),
+        checksum=found.checksum,
+        citizens=len(found.citizens),
+    )
+    session.add(delivery)
+    session.flush()
+    session.add_all(
+        DeliveryFile(delivery_id=delivery.id, **{k: v for k, v in asdict(f).items() if k != "notes"})
+        for f in found.files
+    )
+    session.flush()
+    return delivery.id
+
+
+def _bulk(
+    connection: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    delivery_id: int | None,
+    rows: Iterable[tuple[Any, ...]],
+) -> None:
+    """Insert plain tuples of `columns` (the delivery id first when given) by the driver itself:
+    executemany on SQLite, COPY on PostgreSQL."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in (("delivery_id",) if delivery_id is not None else ()) + columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"copy {quote(table)} ({names}) from stdin") as copy:
+            write = copy.write_row
+            if delivery_id is None:
+                for row in rows:
+                    write(row)
+            else:
+                for row in rows:
+                    write((delivery_id, *row))
+        return
+    marks = ", ".join("?" * len(columns))
+    first = f"{delivery_id}, " if delivery_id is not None else ""
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"insert into {quote(table)} ({names}) values ({first}{marks})", rows)
+    finally:
+        cursor.close()

@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
+from engine.faces.cli.failures import Group, Status
 from engine.faces.i18n import SETTING, Language
 from engine.input.errors import describe_validation_error
 from engine.rules.pack import PackError, get_pack, programmes
-from models.database import engine_from_env, upgrade
+from models.database import database_url, open_database, shown
 from models.domain import CitizenTimeline
 from models.today import UnknownTimeZone, today
 
@@ -27,11 +28,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 
 
 console = Console()
-BAD_INPUT = 2
 
 Programme = Annotated[str, typer.Option("--programme", "-p", help="Rule pack: " + ", ".join(programmes()))]
 Municipality = Annotated[
@@ -57,7 +58,7 @@ Lang = Annotated[
 
 def fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
-    return typer.Exit(BAD_INPUT)
+    return typer.Exit(Status.BAD_INPUT)
 
 
 def today_or_fail() -> date:
@@ -92,15 +93,15 @@ def pack_or_fail(programme: str):  # noqa: ANN201 - returns engine.rules.pack.Pa
         raise fail(str(error)) from None
 
 
-def database() -> Engine:
-    """The database of `DATABASE_URL` (default: the embedded SQLite file), brought to the latest schema."""
-    engine = engine_from_env()
-    upgrade(engine)
-    return engine
+def database(*, create: bool = False) -> Engine:
+    """The database of `DATABASE_URL` (default: the embedded SQLite file), at the latest schema.
+    One that does not exist is refused unless the command may `create` it (`fsm db upgrade`,
+    `fsm import`, `fsm demo`)."""
+    return open_database(create=create)
 
 
 def database_url_shown() -> str:
-    return engine_from_env().url.render_as_string(hide_password=True)
+    return shown(database_url())
 
 
 def progress_bar(total_label: str) -> Progress:

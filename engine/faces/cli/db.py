@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from engine.faces.cli.common import app, console, database_url_shown
-from models.database import downgrade, engine_from_env, upgrade
+from models.database import downgrade, existing_engine, upgrade
 
 db_app = typer.Typer(
     help="The database schema (Alembic migrations); DATABASE_URL chooses the database.\n\nExample: fsm db upgrade"
@@ -15,11 +15,11 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
-    """Bring the database to the latest schema (or to REVISION).
+    """Bring the database to the latest schema (or to REVISION), creating it if it does not exist.
 
     Example: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test fsm db upgrade
     """
-    upgrade(engine_from_env(), revision)
+    upgrade(existing_engine(create=True), revision)
     console.print(f"database {database_url_shown()} is at {revision}")
 
 
@@ -29,5 +29,5 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")
 
     Example: fsm db downgrade base
     """
-    downgrade(engine_from_env(), revision)
+    downgrade(existing_engine(), revision)
     console.print(f"database {database_url_shown()} is at {revision}")

@@ -6,11 +6,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from engine.faces.cli.common import ShowCpr, app, console, database, fail, progress_bar
-from engine.input.delivery import DeliveryError
-from engine.input.importing import count_rows, import_folder
-
-SOME_REJECTED = 3
+from engine.faces.cli.common import ShowCpr, app, console, database, progress_bar
+from engine.faces.cli.failures import Status
+from engine.input.delivery import KIND_BITS, DeliveryError
+from engine.input.importing import Imported, count_rows, import_folder
 
 
 @app.command("import")
@@ -23,40 +22,85 @@ def import_command(
         ),
     ] = None,
     show_cpr: ShowCpr = False,
+    allow_missing: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-missing",
+            metavar="KIND",
+            help="Import without KIND's file although the citizens listed had such rows: they lose them "
+            f"all (one of {', '.join(KIND_BITS)}; may be given more than once)",
+        ),
+    ] = None,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            help="Import a delivery equal to an older one than the latest again, undoing later corrections"
+        ),
+    ] = False,
 ) -> None:
     """Import one data delivery; bad rows go to a rejects report, good rows are never lost.
 
-    Citizen ids in rejects.csv are masked (DDMMYY-xxxx) unless --show-cpr is given.
+    Citizen ids in rejects.csv are masked (DDMMYY-xxxx) unless --show-cpr is given. A delivery
+    equal to the latest one (however its files are written) is not imported again: its summary is
+    shown again, with its exit status.
 
-    Exit status: 0 all rows accepted (or the same delivery was imported before: nothing changes),
-    3 some rejected, 2 the delivery cannot be read (nothing imported).
+    Exit status: 0 every row accepted, 3 some rejected, 2 the delivery cannot be read or is
+    refused (nothing imported); others in docs/exit-status.md.
     Example: fsm import examples/delivery --report-dir reports/2018-03
     """
-    engine = database()
+    allowed = [kind.removesuffix(".csv") for kind in allow_missing or ()]
+    unknown = [kind for kind in allowed if kind not in KIND_BITS]
+    if unknown:
+        _refuse([f"--allow-missing {', '.join(unknown)}: the kinds are {', '.join(KIND_BITS)}"])
+    engine = database(create=True)
     with progress_bar("reading rows") as bar:
-        task = bar.add_task("rows", total=count_rows(folder) if folder.is_dir() else None)
+        advance = None
+        if not bar.disable:
+            task = bar.add_task("rows", total=count_rows(folder) if folder.is_dir() else None)
+            advance = lambda n: bar.advance(task, n)  # noqa: E731 - a callback per batch of rows
         try:
             imported = import_folder(
                 engine,
                 folder,
                 report_dir=report_dir,
-                advance=lambda n: bar.advance(task, n),
+                advance=advance,
                 show_cpr=show_cpr,
+                allow_missing=allowed,
+                resend=resend,
             )
         except DeliveryError as error:
-            raise fail(f"{error}; nothing was imported") from None
-    counts = [(f.name, f.rows_read, f.accepted, f.rejected) for f in imported.content.files]
+            _refuse(error.problems)
+    _show(imported)
+    if imported.rejected:
+        raise typer.Exit(Status.REJECTED)
+
+
+def _refuse(problems: list[str]) -> None:
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    typer.echo("error: nothing was imported", err=True)
+    raise typer.Exit(Status.BAD_INPUT)
+
+
+def _show(imported: Imported) -> None:
+    summary = imported.summary
+    files = summary["files"]
     if console.is_terminal:
-        table = Table("file", "rows read", "accepted", "rejected", title=str(imported))
-        for name, *numbers in counts:
-            table.add_row(name, *map(str, numbers))
+        table = Table("file", "rows read", "accepted", "rejected", "read as", title=str(imported))
+        for f in files:
+            table.add_row(
+                f["name"], str(f["rows_read"]), str(f["accepted"]), str(f["rejected"]), "; ".join(f["notes"])
+            )
         console.print(table)
     else:
         typer.echo(str(imported))
-        for name, read, accepted, rejected in counts:
-            typer.echo(f"{name}: {read} rows read = {accepted} accepted + {rejected} rejected")
-    for name in imported.content.ignored:
+        for f in files:
+            notes = f" ({'; '.join(f['notes'])})" if f["notes"] else ""
+            typer.echo(
+                f"{f['name']}: {f['rows_read']} rows read = {f['accepted']} accepted + {f['rejected']} rejected{notes}"
+            )
+    for kind, count in summary["lose_all_rows"].items():
+        typer.echo(f"{count} of the citizens listed lose all their {kind} rows")
+    for name in summary["ignored_files"]:
         typer.echo(f"ignored: {name} is not a file of a delivery")
     typer.echo(f"report: {imported.report / 'rejects.csv'} and {imported.report / 'summary.json'}")
-    if imported.content.rejects and imported.stored.new:
-        raise typer.Exit(SOME_REJECTED)

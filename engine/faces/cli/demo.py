@@ -49,7 +49,7 @@ def demo(
         raise fail(f"no demo for {programme!r}; known: {', '.join(DEMOS)}")
     shown = DEMOS[programme]
     place = shown.build()
-    engine = database()
+    engine = database(create=True)
     with tempfile.TemporaryDirectory() as folder:
         delivery = Path(folder) / f"{programme}-demo"
         write_delivery(delivery, [place])

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from engine.faces import render, run_export
 from engine.faces.cli.common import (
-    BAD_INPUT,
     CORES,
     Lang,
     OnlyMunicipality,
@@ -29,6 +28,7 @@ from engine.faces.cli.common import (
     progress_bar,
     today_or_fail,
 )
+from engine.faces.cli.failures import Status, explained
 from engine.faces.downloads import Separator
 from engine.faces.i18n import Language, texts
 from engine.rules.pack import PackError
@@ -37,10 +37,6 @@ from engine.runs import diff as diffs
 from engine.runs.export import ExportFormat
 from engine.runs.run import RunOutcome, RunRefused, nightly_run
 from models import cpr
-
-REFUSED_BUSY = 75
-"""`fsm run` refused because another run holds the run lock: try again later (sysexits EX_TEMPFAIL)."""
-RUN_FAILED = 1
 
 
 @app.command("run")
@@ -61,8 +57,9 @@ def run_command(
 ) -> None:
     """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
 
-    Exit status: 0 finished; 1 the run failed (marked failed, one line says why); 2 refused: bad
-    input (e.g. a day before the rules apply); 75 refused: another run holds the lock (try later).
+    Exit status (docs/exit-status.md): 0 finished; 2 refused: bad input (e.g. a day before the rules
+    apply); 75 refused: another run holds the lock (try later); a failed run is marked failed and
+    ends with one line and the status of its cause (1 unexpected, 4 busy, 6 disk full, …).
     Example: fsm run --as-of 2018-03-02 --json
     """
     engine = database()
@@ -88,11 +85,12 @@ def run_command(
         except (RunRefused, PackError) as error:
             busy = isinstance(error, RunRefused)
             _report_unfinished(as_json, "refused", None, str(error))
-            raise typer.Exit(REFUSED_BUSY if busy else BAD_INPUT) from None
+            raise typer.Exit(Status.RUN_LOCKED if busy else Status.BAD_INPUT) from None
         except Exception as error:  # noqa: BLE001 - any failure of the run: one line, the run is marked failed
+            status, why = explained(error)
             run_id = started[0] if started else None
-            _report_unfinished(as_json, "failed", run_id, f"{type(error).__name__}: {error}")
-            raise typer.Exit(RUN_FAILED) from None
+            _report_unfinished(as_json, "failed", run_id, why)
+            raise typer.Exit(status) from None
     if as_json:
         typer.echo(json.dumps(_run_summary(engine, outcome), ensure_ascii=False, indent=2))
         return
