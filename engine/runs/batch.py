@@ -15,8 +15,13 @@ code), so the same inputs are stored the same way every time. With one worker, a
 the calling process, chunk after chunk.
 """
 
+import ctypes
+import gc
 import multiprocessing
+import os
 import pickle
+import signal
+import stat
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -214,9 +219,46 @@ def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
     )
 
 
-def _fresh_connections() -> None:
-    """In a new worker: connections of its own (never the parent's, which it inherited by fork)."""
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when its parent dies (Linux)."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies, however it dies (kill -9 included)."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is not None and prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _close_inherited_sockets() -> None:
+    """Close this process's copies of the sockets it inherited: the parent's database connections,
+    which a worker never uses, and which must not keep the parent's server session — and with it
+    the run lock and the run's open transaction — alive once the parent is gone. (Only the copies:
+    the parent's connections stay open. The pool's own channels are pipes, not sockets.)"""
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        fd = int(name)
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            pass  # the descriptor of the listing itself, closed by now
+
+
+def _start_worker(parent: int) -> None:
+    """A new worker: it ends with its parent; SIGTERM ends it at once (the parent's handler, which
+    marks the run failed, is the parent's alone) and Ctrl-C is for the parent to handle; it has
+    database connections of its own; and its garbage collector runs (it was forked while the
+    parent had it paused), never looking at the objects it inherited (frozen: their pages stay
+    shared with the parent)."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _close_inherited_sockets()
     _WORK[0].engine.dispose(close=False)
+    gc.freeze()
+    gc.enable()
 
 
 def chunks(ids: Sequence[str], size: int) -> list[CitizenRange]:
@@ -299,4 +341,6 @@ def _pool(engine: Engine, workers: int, tasks: int) -> Any:
     in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
     if workers < 2 or tasks < 2 or in_memory:
         return _InProcess()
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_fresh_connections)
+    return multiprocessing.get_context("fork").Pool(
+        workers, initializer=_start_worker, initargs=(os.getpid(),)
+    )
