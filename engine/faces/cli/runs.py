@@ -27,8 +27,12 @@ from engine.faces.cli.common import (
 )
 from engine.runs import audit, results
 from engine.runs.export import ExportFormat, export
-from engine.runs.run import RunRefused, nightly_run
+from engine.runs.run import RunRefused, Terminated, nightly_run
 from models import cpr
+
+STOPPED, INTERRUPTED = 128 + 15, 128 + 2
+"""`fsm run`'s exit status when SIGTERM or Ctrl-C (SIGINT) stopped it, as a shell reports a process
+ended by that signal."""
 
 
 @app.command("run")
@@ -39,9 +43,21 @@ def run_command(
     programme: Programme = "fsm1",
     municipality: OnlyMunicipality = None,
     workers: Workers = CORES,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Evaluate every citizen (by default, unchanged citizens are carried over from the last run)",
+        ),
+    ] = False,
 ) -> None:
     """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
 
+    Citizens whose timeline and facts cannot have changed since the last run are carried over
+    from it, not evaluated again; every municipality is concluded again.
+
+    Exit status: 0 finished, 2 refused (another run is writing), 143 stopped by SIGTERM, 130 by Ctrl-C
+    (the run is marked failed).
     Example: fsm run --as-of 2018-03-02
     """
     engine = database()
@@ -55,16 +71,32 @@ def run_command(
                 as_of=day,
                 municipality=municipality,
                 workers=workers,
+                full=full,
                 on_start=lambda _run, total: bar.update(task, total=total),
                 advance=lambda n: bar.advance(task, n),
             )
         except RunRefused as error:
             raise fail(str(error)) from None
+        except Terminated:
+            typer.echo("error: the run was stopped (SIGTERM); it is marked failed", err=True)
+            raise typer.Exit(STOPPED) from None
+        except KeyboardInterrupt:
+            typer.echo("error: the run was interrupted (Ctrl-C); it is marked failed", err=True)
+            raise typer.Exit(INTERRUPTED) from None
     for stale in outcome.interrupted:
         console.print(f"[yellow]run {stale} had been interrupted; it is now marked failed[/yellow]")
     members = sum(s.members for s in outcome.statuses)
     console.print(
         f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.statuses)} municipalities, {members} members"
+    )
+    evaluated = outcome.citizens - outcome.carried
+    console.print(
+        f"{evaluated} citizens evaluated"
+        + (
+            f", {outcome.carried} carried over from run {outcome.carried_from}"
+            if outcome.carried_from
+            else ""
+        )
     )
 
 
