@@ -7,12 +7,13 @@ ship inside the package (`migrations/`), so `fsm db upgrade` works from an insta
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from pydantic_core import from_json, to_json
 from sqlalchemy import Engine, create_engine, event
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///fsm.sqlite"
 SQLITE_CACHE_KIB = 32 * 1024
@@ -53,7 +54,9 @@ def engine_from_env() -> Engine:
     return make_engine(database_url())
 
 
-def alembic_config(engine: Engine | None) -> Config:
+def alembic_config(engine: Engine | None) -> "Config":
+    from alembic.config import Config  # imported when migrating: a command that reads costs less
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -61,8 +64,12 @@ def alembic_config(engine: Engine | None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)

@@ -23,12 +23,15 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from hashlib import sha256
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomlkit
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 PERMISSIONS = ("read", "full_cpr")
 BUILT_IN_ROLES: Mapping[str, frozenset[str]] = {
@@ -39,9 +42,20 @@ NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 DEFAULT_FILE = "fsm-users.toml"
 HEADER = "Users of `fsm serve`: written by `fsm users add NAME --role ROLE`; do not edit the hashes by hand."
 
-_hasher = PasswordHasher()
-_NOBODY = _hasher.hash(secrets.token_hex(16))
-"""Verified against when the user name is unknown, so a wrong name takes as long as a wrong password."""
+
+@cache
+def _hasher() -> "PasswordHasher":
+    """argon2's hasher, made on first use: importing it and hashing cost a command that never
+    checks a password (every `fsm` command imports this module) a tenth of a second."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
+def _nobody() -> str:
+    """Verified against when the user name is unknown, so a wrong name takes as long as a wrong password."""
+    return _hasher().hash(secrets.token_hex(16))
 
 
 class UsersError(ValueError):
@@ -79,8 +93,10 @@ class Users:
         known = self._verified.get(name)
         if known is not None and hmac.compare_digest(known, digest):
             return self.users[name]
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
-            _hasher.verify(self.hashes.get(name, _NOBODY), password)
+            _hasher().verify(self.hashes[name] if name in self.hashes else _nobody(), password)
         except (VerificationError, InvalidHashError):
             return None
         if name not in self.users:
@@ -152,7 +168,7 @@ def add_user(path: Path, name: str, role: str, password: str) -> bool:
     new = name not in users  # type: ignore[operator]
     entry = tomlkit.table()
     entry.add("role", role)
-    entry.add("password_hash", _hasher.hash(password))
+    entry.add("password_hash", _hasher().hash(password))
     users[name] = entry  # type: ignore[index]
     path.touch(mode=0o600)
     path.write_text(tomlkit.dumps(document), encoding="utf-8")

@@ -1,21 +1,21 @@
-"""`fsm simulate` and `fsm forecast`: what-if scenarios for project leaders."""
+"""`fsm simulate` and `fsm forecast`: what-if scenarios for project leaders. The simulation machinery
+(and with it matplotlib and openpyxl) is imported by these commands alone, not by every `fsm`."""
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from engine.faces.cli.common import Municipality, Programme, ShowCpr, app, console, fail
-from engine.faces.simulate import chart as simulation_chart
-from engine.faces.simulate import document, tables, text, workbook
-from engine.faces.simulate.base import BaseData, load_base
-from engine.faces.simulate.loading import LoadedScenario, ScenarioError, Source, load_scenario
-from engine.faces.simulate.scenario import Scenario
-from engine.faces.simulate.simulation import Simulation
-from engine.faces.simulate.simulation import simulate as run_simulation
 from engine.input.errors import describe_validation_error
+
+if TYPE_CHECKING:
+    from engine.faces.simulate.base import BaseData
+    from engine.faces.simulate.loading import LoadedScenario, ScenarioError
+    from engine.faces.simulate.simulation import Simulation
 
 AsJson = Annotated[
     bool, typer.Option("--json", help='One JSON object: {"baseline", "scenario", "differences", ...}')
@@ -27,14 +27,26 @@ Chart = Annotated[
 ]
 
 
-def fail_scenario(error: ScenarioError) -> typer.Exit:
+def _chart() -> ModuleType:
+    """engine.faces.simulate.chart, imported when a chart is asked for: matplotlib takes half a
+    second to import, and every `fsm` command imports this module."""
+    from engine.faces.simulate import chart
+
+    return chart
+
+
+def fail_scenario(error: "ScenarioError") -> typer.Exit:
     """Every problem of a scenario on stderr, one `error:` line each (they name their lines)."""
     return fail("\nerror: ".join(error.messages))
 
 
-def simulated(loaded: LoadedScenario, chart: Path | None, base: BaseData | None = None) -> Simulation:
+def simulated(loaded: "LoadedScenario", chart: Path | None, base: "BaseData | None" = None) -> "Simulation":
     """Simulate on `base` (default: the scenario's own base data); problems exit with status 2."""
-    if chart is not None and chart.suffix.lower() not in simulation_chart.SUFFIXES:
+    from engine.faces.simulate.base import load_base
+    from engine.faces.simulate.loading import ScenarioError
+    from engine.faces.simulate.simulation import simulate as run_simulation
+
+    if chart is not None and chart.suffix.lower() not in _chart().SUFFIXES:
         raise fail(f"--chart {chart}: the file must end in .png or .svg")
     try:
         return run_simulation(loaded, base or load_base(loaded))
@@ -43,17 +55,21 @@ def simulated(loaded: LoadedScenario, chart: Path | None, base: BaseData | None 
 
 
 def show_simulation(
-    simulation: Simulation, as_json: bool, xlsx: Path | None, chart: Path | None, show_cpr: bool
+    simulation: "Simulation", as_json: bool, xlsx: Path | None, chart: Path | None, show_cpr: bool
 ) -> None:
+    from engine.faces.simulate import document, tables, text
+
     if as_json:
         typer.echo(document.dumps(simulation, full_cpr=show_cpr))
     else:
         text.show(console, simulation, full_cpr=show_cpr)
     if xlsx is not None:
+        from engine.faces.simulate import workbook  # openpyxl: only for a workbook
+
         workbook.save(tables.sheets(simulation, full_cpr=show_cpr), xlsx)
         typer.echo(f"wrote {xlsx}", err=as_json)
     if chart is not None:
-        simulation_chart.save_chart(simulation, chart)
+        _chart().save_chart(simulation, chart)
         typer.echo(f"wrote {chart}", err=as_json)
 
 
@@ -70,6 +86,8 @@ def simulate(
 
     Example: fsm simulate examples/scenarios/visitate-and-internships.yaml --xlsx out/scenario.xlsx --chart out/shares.png
     """
+    from engine.faces.simulate.loading import ScenarioError, load_scenario
+
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as error:
@@ -112,6 +130,10 @@ def forecast(
 
     Example: fsm forecast --municipality 851 --chart out/forecast.png
     """
+    from engine.faces.simulate.base import load_base
+    from engine.faces.simulate.loading import LoadedScenario, ScenarioError, Source
+    from engine.faces.simulate.scenario import Scenario
+
     source = Source("forecast", Path.cwd())
     try:
         scenario = Scenario.model_validate(

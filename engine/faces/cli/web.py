@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 
 from engine.faces.cli.common import app, command_group, console, database, fail
-from engine.faces.users import UsersError, add_user, load_users, users_file
 
 users_app = command_group(
     "users",
@@ -25,6 +24,8 @@ def serve(
     Users come from the users file (FSM_USERS, default fsm-users.toml): without one it refuses to start.
     Example: fsm users add alice --role auditor && fsm serve --port 8000
     """
+    from engine.faces.users import UsersError, load_users, users_file
+
     try:
         users = load_users(users_file())
     except UsersError as error:
@@ -48,6 +49,8 @@ def users_add(
 
     Example: fsm users add alice --role auditor
     """
+    from engine.faces.users import UsersError, add_user, users_file
+
     path = users_file()
     if sys.stdin.isatty():
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
