@@ -154,6 +154,11 @@ class Runner:
                 memo[posted[firing.keys[0]]] = firing.passed
         return [memo[key] for key in keys]
 
+    def _verdict(self, one: _OneRule, fact: Mapping[str, Any]) -> bool:
+        """One rule's verdict on one fact (`_decide_rule` for a single fact, without its lists)."""
+        passed = self._rule_memo.get((one.compiled.name, one.vector(fact)))
+        return self._decide_rule(one, (fact,))[0] if passed is None else passed
+
     def _session(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
         """Post `facts` in a fresh session and return every conclusion, checked."""
         if not facts:
@@ -227,7 +232,7 @@ class Runner:
                 found = {f.rule: f.passed for f in self._session(compiled, [facts])}
                 passed = tuple(found[rule] for rule in compiled.rules)
             else:
-                passed = tuple(self._decide_rule(one, (facts,))[0] for one in self._rules(compiled))
+                passed = tuple(self._verdict(one, facts) for one in self._rules(compiled))
             shared = (compiled.name, passed)
             verdicts = self._shared.get(shared)
             if verdicts is None:

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
 from engine.input.timelines import known_after, load_grant_years, load_grants
-from engine.runs.batch import Carried, Entry, Plan, carrying
+from engine.runs.batch import DECISION_COLUMNS, Carried, Entry, Plan, carrying
 from models.db import CitizenVersion
 from models.runs import Evidence, Run, RunContributions, RunMunicipality, StoredDecision
 
@@ -169,51 +169,42 @@ def copy_carried(connection: Connection, run_id: int, as_of: date, plan: Plan) -
         if citizens:
             connection.execute(insert(evaluated), [{"citizen_id": c} for c in citizens])
         base = StoredDecision.run_id == carried.run_id
-        rows = and_(
-            base,
-            StoredDecision.citizen_id.is_not(None),
-            ~exists().where(evaluated.c.citizen_id == StoredDecision.citizen_id),
-        )
+        evaluated_rows = evaluated.c.citizen_id == StoredDecision.citizen_id
+        rows = and_(base, StoredDecision.citizen_id.is_not(None), ~exists().where(evaluated_rows))
         connection.execute(
             insert(Evidence).from_select(
                 ["run_id", "id", "verdicts", "facts"],
                 select(
                     literal(run_id), Evidence.id, Evidence.verdicts, _moved(connection, carried.as_of, as_of)
-                )
-                .where(
+                ).where(
                     Evidence.run_id == carried.run_id,
                     Evidence.id.in_(select(StoredDecision.evidence_id).where(rows)),
-                )
-                .order_by(Evidence.id),
+                ),
             )
-        )
-        columns = (
-            "municipality",
-            "citizen_id",
-            "decision",
-            "day",
-            "outcome",
-            "value",
-            "group",
-            "trace",
-            "evidence_id",
         )
         made_on = case((StoredDecision.day == carried.as_of, literal(as_of)), else_=StoredDecision.day)
+        # in the order of the citizen index (or of the rows): each citizen's rows keep their order
         connection.execute(
             insert(StoredDecision).from_select(
-                ["run_id", *columns],
+                ["run_id", *DECISION_COLUMNS],
                 select(
                     literal(run_id),
-                    *(made_on if name == "day" else getattr(StoredDecision, name) for name in columns),
-                )
-                .where(rows)
-                .order_by(StoredDecision.id),
+                    *(
+                        made_on if name == "day" else getattr(StoredDecision, name)
+                        for name in DECISION_COLUMNS
+                    ),
+                ).where(rows),
             )
         )
-        copied = connection.scalar(select(func.count()).select_from(StoredDecision).where(rows))
+        count = select(func.count()).select_from(StoredDecision)
+        copied = (
+            connection.scalar(select(Run.decisions).where(Run.id == carried.run_id))
+            - connection.scalar(count.where(base, StoredDecision.citizen_id.is_(None)))
+            - connection.scalar(count.where(base, exists().where(evaluated_rows)))
+        )
     finally:
         evaluated.drop(connection)
-    return copied or 0
+    return copied
 
 
 def _moved(connection: Connection, before: date, after: date) -> Sequence[object]:
