@@ -50,6 +50,9 @@ from models.db import CitizenVersion
 from models.runs import Evidence, Run, RunContributions, RunMunicipality, StoredDecision
 
 log = logging.getLogger(__name__)
+MOSTLY = 0.5
+"""When more than this share of the citizens must be evaluated, all are: reading them by id and
+copying the few others costs more than reading every chunk whole."""
 
 
 def base_run(session: Session, run: Run, plan: Plan) -> Run | None:
@@ -114,7 +117,8 @@ def _differs(session: Session, base: Run, run: Run, plan: Plan) -> str | None:
 
 @collector_paused()
 def carry_over(session: Session, base: Run, plan: Plan, as_of: date) -> Plan:
-    """The plan narrowed to the citizens that must be evaluated; the others are carried from `base`."""
+    """The plan narrowed to the citizens that must be evaluated; the others are carried from `base`
+    (the plan as it is when most must be evaluated: see MOSTLY)."""
     assert base.delivery_id is not None
     changed = set(
         session.scalars(
@@ -142,6 +146,9 @@ def carry_over(session: Session, base: Run, plan: Plan, as_of: date) -> Plan:
     carried = {e[0] for found in entries.values() for e in found}
     order = {citizen: i for i, citizen in enumerate(plan.ids)}
     evaluated = [citizen for citizen in plan.ids if citizen in evaluate]
+    if len(evaluated) > MOSTLY * len(plan.ids):
+        log.info("%d of %d citizens to evaluate: every citizen is", len(evaluated), len(plan.ids))
+        return plan
     greatest = session.scalar(select(func.max(Evidence.id)).where(Evidence.run_id == base.id))
     kept = Carried(base.id, base.as_of, len(carried), entries, order, 0 if greatest is None else greatest + 1)
     return carrying(plan, kept, evaluated)
