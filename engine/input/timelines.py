@@ -52,9 +52,11 @@ from models.domain import (
     trusted,
 )
 
-SHALLOW = 2
-"""Read whole tables (and drop superseded rows in Python) while the versions known after N are at
-most this many times the current ones; with a deeper history, join on the current versions."""
+SHALLOW = 1.5
+"""Read whole tables (and drop superseded rows before typing them) while the versions known after N
+are at most this many times the current ones; with a deeper history, join on the current versions.
+Measured on the national shape, 5,000 citizens, CPU-s: one version each, whole tables 0.18, join
+0.25; two versions each (a full snapshot delivered twice), whole tables 0.28, join 0.25."""
 
 
 def latest_delivery(session: Session) -> int | None:

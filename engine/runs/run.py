@@ -22,6 +22,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
+from hashlib import blake2b
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, text, update
@@ -349,21 +350,28 @@ def _store(
 
 class _EvidenceIds:
     """The run's evidence ids: each distinct evidence is stored once, numbered in the order met
-    (from `first`: the ids below are carried evidence)."""
+    (from `first`: the ids below are carried evidence). Evidence met is known by a 128-bit digest of
+    its JSON, not by the JSON itself: on national data nearly every decision rests on evidence of its
+    own, and keeping all of it (~600 bytes each) made the parent's memory grow with the population."""
 
     def __init__(self, insert: Callable[[list[Row]], None], run_id: int, first: int = 0) -> None:
         self._insert, self._run_id, self._first = insert, run_id, first
-        self._ids: dict[EvidenceValues, int] = {}
+        self._ids: dict[bytes, int] = {}
 
     def store(self, evidence: list[EvidenceValues]) -> list[int]:
         """The ids of a result's evidence (in its order), storing the evidence not met before."""
         known, first = len(self._ids), self._first
-        ids = [self._ids.setdefault(values, first + len(self._ids)) for values in evidence]
+        ids = [self._ids.setdefault(_digest(values), first + len(self._ids)) for values in evidence]
         new = [
             (self._run_id, i, *values) for i, values in zip(ids, evidence, strict=True) if i >= first + known
         ]
         self._insert(new)
         return ids
+
+
+def _digest(values: EvidenceValues) -> bytes:
+    verdicts, facts = values
+    return blake2b(f"{verdicts}\0{facts}".encode(), digest_size=16).digest()
 
 
 def _bulk_insert(connection: Connection, table: str, columns: Sequence[str]) -> Callable[[list[Row]], None]:
