@@ -17,13 +17,16 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    pass
 
 DEFAULT_URL = "sqlite:///fsm.sqlite"
 SQLITE_BUSY_SECONDS = 30

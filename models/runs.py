@@ -60,6 +60,11 @@ class Run(Base):
     None for a run that has not finished (or finished before runs were sealed)."""
     previous_digest: Mapped[str | None] = mapped_column(String(64))
     """The digest of the finished run before it when it was sealed: the runs form a chain."""
+    carried_from: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    """The earlier run whose decisions about unchanged citizens this run carried over (engine/runs/
+    carry.py); None: every citizen was evaluated."""
+    carried: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """How many citizens' decisions were carried over from `carried_from`."""
 
 
 class RunMunicipality(Base):
@@ -71,6 +76,22 @@ class RunMunicipality(Base):
     """The municipality's status (models.status.MunicipalityStatus as JSON)."""
     membership_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     rate_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RunContributions(Base):
+    """What each citizen contributed to a municipality's conclusion in a run, so that a later run
+    can conclude the municipality again without evaluating the citizens whose contribution holds.
+
+    `citizens` is JSON, one `[citizen, first, last, contribution]` per citizen in citizen order:
+    the contribution (the programme's own, plain values) holds on every as-of date from ordinal
+    `first` to ordinal `last` (`CitizenOutcome.stable`). One row per municipality keeps it compact:
+    a national run stores 98 rows, not a hundred thousand."""
+
+    __tablename__ = "run_contributions"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(3), primary_key=True)
+    citizens: Mapped[str] = mapped_column(Text)
 
 
 class Evidence(Base):

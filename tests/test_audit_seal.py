@@ -247,6 +247,7 @@ def test_a_database_holding_a_decision_twice_is_not_upgraded_and_the_copy_is_nam
 def test_the_web_shows_both_checks(three_runs: Engine):
     add_web_users(three_runs)
     with logged_in(three_runs, "alice") as client:
+        client.headers["Accept-Language"] = "en"
         found = verified(client, 3)
         assert (found["identical"], found["sealed"], found["chain"], found["trusted"]) == (
             True,

@@ -4,14 +4,16 @@ Traps handled here (see DURABLE_RULES.md): no background dispatcher threads (eve
 posting thread, so results cannot arrive late); one small session per evaluation, deleted at once
 (sessions are a bounded resource); swallowed action exceptions are looked for in the session state;
 `MessageObservedException` is a fault, never "already known"; and every rule must conclude exactly
-once per fact (pass or fail) or the evaluation is refused.
+once per fact (pass or fail) or the evaluation is refused. Actions are durable's promises without
+their timeout closure, which is a reference cycle: ~15 KB of cyclic garbage per session otherwise.
 
-Decisions are pure functions of the engine-visible facts and the compiled ruleset, so `decide_each`
-memoises them per distinct fact vector: a national run asks the engine once per distinct combination
-(thousands), not once per citizen (hundreds of thousands). The vector is the facts' own values
-(equal values are equal for the engine too), so a memo hit costs one tuple and one lookup. Several
-facts evaluated together (e.g. rate 2's candidate days) are decided rule by rule, each rule once per
-distinct vector of the facts it looks at, unless a rule correlates facts (a sequence).
+A rule's verdict is a pure function of the facts it looks at and its compiled condition, so every
+rule that is not a sequence is decided on its own, once per distinct vector of *its* facts: a
+national run asks the engine about a few thousand vectors, not about each of its hundred thousand
+citizens (nor about each of their tens of thousands of distinct combinations of all the facts).
+The verdicts on one fact are also memoised per distinct vector of all the facts, so a memo hit
+costs one tuple and one lookup; equal verdicts share one read-only mapping. A sequence rule
+correlates facts, so a decision with one is posted with all its facts together.
 """
 
 import itertools
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from durable import engine as durable
 
@@ -48,6 +50,31 @@ class _SyncHost(durable.Host):
         return None
 
 
+class _Action(durable.Promise):
+    """durable's promise of a synchronous action, run without the timeout closure that its `run`
+    makes for every firing (a function that refers to itself: garbage only the cyclic collector
+    frees). An exception in the action is kept in the session state, as durable does."""
+
+    def run(self, c: Any, complete: Callable[[Any], None]) -> None:
+        try:
+            self._func(c)
+        except Exception as error:  # noqa: BLE001 - durable's contract: the state carries it; checked below
+            c.s.exception = f"exception caught {error!r}"
+        complete(None)
+
+
+MEMO_LIMIT = 200_000
+"""Distinct fact vectors remembered per process (then forgotten at once): a run's memory must not
+grow with the population, and the vectors met most often come back at once."""
+
+
+class _OneRule(NamedTuple):
+    """A rule (not a sequence) as a ruleset of its own, and the vector of the facts it looks at."""
+
+    compiled: CompiledDecision
+    vector: Callable[[Mapping[str, Any]], Any]
+
+
 class Runner:
     def __init__(self) -> None:
         self._host = _SyncHost()
@@ -57,9 +84,11 @@ class Runner:
         self._results: dict[str, list[Firing]] = {}
         self._memo: dict[tuple[str, Any], Mapping[str, bool]] = {}
         self._rule_memo: dict[tuple[str, Any], bool] = {}
+        self._shared: dict[tuple[str, tuple[bool, ...]], Mapping[str, bool]] = {}
         self._vectors: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
+        self._one_rules: dict[str, list[_OneRule]] = {}
 
-    def _action(self, rule_name: str, conditions: Sequence[str]) -> Callable[[Any], None]:
+    def _action(self, rule_name: str, conditions: Sequence[str]) -> _Action:
         rule, passed = rule_name, True
         if rule_name.endswith((PASS, FAIL)):
             rule, passed = rule_name[: -len(PASS)], rule_name.endswith(PASS)
@@ -69,7 +98,7 @@ class Runner:
             firing = Firing(rule, passed, tuple(m["key"] for m in matched))
             self._results[matched[0]["sid"]].append(firing)
 
-        return record
+        return _Action(record)
 
     def _register(self, compiled: CompiledDecision) -> None:
         if compiled.name in self._registered:
@@ -92,26 +121,43 @@ class Runner:
             fact[scaled.field] = facts[scaled.source] * scaled.factor
         return fact
 
+    def _rules(self, compiled: CompiledDecision) -> list[_OneRule]:
+        """Each rule of a decision without sequences, as a ruleset of its own (made once)."""
+        found = self._one_rules.get(compiled.name)
+        if found is None:
+            found = self._one_rules[compiled.name] = [
+                _OneRule(one, itemgetter(*one.engine_facts)) for one in map(compiled.rule, compiled.rules)
+            ]
+        return found
+
     def evaluate(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
         """Every conclusion of the engine on `facts` (one evaluation unit), checked. Without a
         sequence rule, each rule is decided on its own, once per distinct vector of its facts."""
         if compiled.sequences:
             return self._session(compiled, facts)
         return [
-            Firing(rule, passed, (key,))
-            for rule in compiled.rules
-            for key, passed in enumerate(self._decide_rule(compiled.rule(rule), facts))
+            Firing(one.compiled.rules[0], passed, (key,))
+            for one in self._rules(compiled)
+            for key, passed in enumerate(self._decide_rule(one, facts))
         ]
 
-    def _decide_rule(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[bool]:
+    def _decide_rule(self, one: _OneRule, facts: Sequence[Mapping[str, Any]]) -> list[bool]:
         """One rule's verdict on each fact: the vectors not met before are posted in one session."""
-        vector = itemgetter(*compiled.engine_facts)
-        keys = [(compiled.name, vector(fact)) for fact in facts]
-        unknown = {key: fact for key, fact in zip(keys, facts, strict=True) if key not in self._rule_memo}
-        posted = list(unknown)
-        for firing in self._session(compiled, list(unknown.values())):
-            self._rule_memo[posted[firing.keys[0]]] = firing.passed
-        return [self._rule_memo[key] for key in keys]
+        memo, name = self._rule_memo, one.compiled.name
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        keys = [(name, one.vector(fact)) for fact in facts]
+        unknown = {key: fact for key, fact in zip(keys, facts, strict=True) if key not in memo}
+        if unknown:
+            posted = list(unknown)
+            for firing in self._session(one.compiled, list(unknown.values())):
+                memo[posted[firing.keys[0]]] = firing.passed
+        return [memo[key] for key in keys]
+
+    def _verdict(self, one: _OneRule, fact: Mapping[str, Any]) -> bool:
+        """One rule's verdict on one fact (`_decide_rule` for a single fact, without its lists)."""
+        passed = self._rule_memo.get((one.compiled.name, one.vector(fact)))
+        return self._decide_rule(one, (fact,))[0] if passed is None else passed
 
     def _session(self, compiled: CompiledDecision, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
         """Post `facts` in a fresh session and return every conclusion, checked."""
@@ -175,16 +221,27 @@ class Runner:
                     )
 
     def decide_each(self, compiled: CompiledDecision, facts: Mapping[str, Any]) -> Mapping[str, bool]:
-        """Pass/fail of every rule on one fact, in the pack's order, memoised per distinct vector of
-        the facts the rules look at; equal vectors share one read-only mapping."""
+        """Pass/fail of every rule on one fact, in the pack's order (see the module docstring)."""
         vector = self._vectors.get(compiled.name)
         if vector is None:
             vector = self._vectors[compiled.name] = itemgetter(*compiled.engine_facts)
         key = (compiled.name, vector(facts))
         verdicts = self._memo.get(key)
         if verdicts is None:
-            found = {f.rule: f.passed for f in self._session(compiled, [facts])}
-            verdicts = self._memo[key] = MappingProxyType({rule: found[rule] for rule in compiled.rules})
+            if compiled.sequences:
+                found = {f.rule: f.passed for f in self._session(compiled, [facts])}
+                passed = tuple(found[rule] for rule in compiled.rules)
+            else:
+                passed = tuple(self._verdict(one, facts) for one in self._rules(compiled))
+            shared = (compiled.name, passed)
+            verdicts = self._shared.get(shared)
+            if verdicts is None:
+                verdicts = self._shared[shared] = MappingProxyType(
+                    dict(zip(compiled.rules, passed, strict=True))
+                )
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = verdicts
         return verdicts
 
 

@@ -10,16 +10,20 @@ in memory at once:
 2. **Municipalities** (reduce): each municipality's contributions, in citizen order, become its
    status and rate decisions (`Programme.conclude`).
 
+A run that carries over citizens from an earlier run (engine/runs/carry.py) reads and evaluates
+only the others; their contributions are merged with the carried ones before each municipality is
+concluded. Workers are forked (engine/runs/workers.py) and inherit what the parent knew before.
+
 Results come back in a fixed order (chunks by citizen id; municipalities largest first, ties by
 code), so the same inputs are stored the same way every time. With one worker, all of it runs in
 the calling process, chunk after chunk.
 """
 
-import multiprocessing
+import heapq
 import pickle
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -29,10 +33,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
-from engine.input.timelines import CitizenRange, known_citizens, load_timelines
+from engine.input.timelines import CitizenRange, Citizens, known_citizens, load_timelines
 from engine.rules.decide import Evaluation
 from engine.rules.pack import Pack
 from engine.rules.programmes import Municipality, Programme, programme_of
+from engine.runs.workers import pool
 from models.domain import Grant, GrantYear
 from models.status import MunicipalityStatus, RateResult
 from models.trace import Decision
@@ -140,13 +145,35 @@ class CitizensDone:
 @dataclass(frozen=True)
 class MunicipalityDone:
     """A municipality done: its status, its rate decisions as rows (and their evidence), the
-    parameter values it used."""
+    parameter values it used, and what each citizen contributed (`models.runs.RunContributions`)."""
 
     status: MunicipalityStatus
     rows: list[Row]
     evidence: list[EvidenceValues]
     membership_params: dict[str, Any]
     rate_params: dict[str, Any]
+    contributions: str
+
+
+Entry = tuple[str, int, int, Any]
+"""A citizen's contribution to a municipality as a run keeps it: the citizen, the first and last
+as-of dates (ordinals) on which it holds (`CitizenOutcome.stable`), the contribution."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a run takes over from an earlier run instead of evaluating (engine/runs/carry.py)."""
+
+    run_id: int
+    as_of: date
+    citizens: int
+    """How many citizens' decisions are carried over."""
+    entries: Mapping[str, list[Entry]]
+    """Each municipality's carried contributions, in citizen order."""
+    order: Mapping[str, int]
+    """Every citizen's place in citizen order (as the database orders them)."""
+    evidence_from: int
+    """The first evidence id free for new evidence (the carried evidence keeps its ids)."""
 
 
 @dataclass(frozen=True)
@@ -154,9 +181,11 @@ class _Chunk:
     rows: list[Row]
     evidence: list[EvidenceValues]
     contributions: dict[str, bytes]
-    """Each municipality's contributions, pickled: the parent only passes them on to the worker
-    that concludes the municipality, so they are unpickled once, not twice (half a national
-    run's traffic between processes)."""
+    """Each municipality's entries, pickled: the parent only passes them on to the worker that
+    concludes the municipality, so they are unpickled once, not twice (half a national run's
+    traffic between processes)."""
+    counts: dict[str, int]
+    """How many entries each municipality got."""
     citizens: int
 
 
@@ -169,20 +198,21 @@ class _Work:
     places: Mapping[str, Municipality]
     delivery: int | None
     municipality: str | None
+    carried: Carried | None = None
 
 
 _WORK: list[_Work] = []
 
 
 @collector_paused()
-def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
+def _evaluate_chunk(citizens: Citizens) -> _Chunk:
     work = _WORK[0]
     with Session(work.engine) as session:
         timelines = list(
             load_timelines(session, delivery=work.delivery, municipality=work.municipality, citizens=citizens)
         )
     rows = Rows()
-    contributions: dict[str, list[Any]] = defaultdict(list)
+    entries: dict[str, list[Entry]] = defaultdict(list)
     for timeline in timelines:
         for code in sorted({r.municipality for r in timeline.residence}):
             place = work.places.get(code)
@@ -190,18 +220,32 @@ def _evaluate_chunk(citizens: CitizenRange) -> _Chunk:
                 outcome = work.programme.evaluate_citizen(place, timeline)
                 for evaluation in outcome.evaluations:
                     rows.add_evaluation(evaluation)
-                contributions[code].append(outcome.contribution)
-    pickled = {code: pickle.dumps(found, pickle.HIGHEST_PROTOCOL) for code, found in contributions.items()}
-    return _Chunk(rows.rows, rows.evidence, pickled, len(timelines))
+                first, last = outcome.stable
+                entries[code].append(
+                    (timeline.citizen_id, first.toordinal(), last.toordinal(), outcome.contribution)
+                )
+    pickled = {code: pickle.dumps(found, pickle.HIGHEST_PROTOCOL) for code, found in entries.items()}
+    return _Chunk(
+        rows.rows,
+        rows.evidence,
+        pickled,
+        {code: len(found) for code, found in entries.items()},
+        len(timelines),
+    )
 
 
 @collector_paused()
 def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
+    """A municipality concluded from its evaluated citizens' entries (pickled, by chunk) and the
+    carried ones, merged in citizen order."""
     code, pickled = task
     work = _WORK[0]
     place = work.places[code]
-    contributions = [contribution for found in pickled for contribution in pickle.loads(found)]
-    concluded = work.programme.conclude(place, contributions)
+    entries: Iterable[Entry] = [entry for found in pickled for entry in pickle.loads(found)]
+    if work.carried is not None:
+        order = work.carried.order
+        entries = list(heapq.merge(work.carried.entries.get(code, ()), entries, key=lambda e: order[e[0]]))
+    concluded = work.programme.conclude(place, [entry[3] for entry in entries])
     rows = Rows()
     for decision, result in zip(concluded.rates, concluded.status.rates, strict=True):
         rows.add_rate(decision, result)
@@ -211,18 +255,16 @@ def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
         rows.evidence,
         to_jsonable_python(dict(place.membership_params)),
         to_jsonable_python(dict(place.rate_params)),
+        _json(entries),
     )
-
-
-def _fresh_connections() -> None:
-    """In a new worker: connections of its own (never the parent's, which it inherited by fork)."""
-    _WORK[0].engine.dispose(close=False)
 
 
 def chunks(ids: Sequence[str], size: int) -> list[CitizenRange]:
     """Consecutive ranges of `size` citizens (the last one open-ended) covering every id."""
     starts = ids[::size]
-    return [(first, starts[i + 1] if i + 1 < len(starts) else None) for i, first in enumerate(starts)]
+    return [
+        CitizenRange(first, starts[i + 1] if i + 1 < len(starts) else None) for i, first in enumerate(starts)
+    ]
 
 
 @dataclass(frozen=True)
@@ -230,8 +272,15 @@ class Plan:
     """A run's work: the municipalities to evaluate and the chunks of citizens to read."""
 
     work: _Work
-    chunks: list[CitizenRange]
+    chunks: Sequence[Citizens]
     citizens: int
+    """How many citizens the run is about (evaluated or carried over)."""
+    ids: Sequence[str]
+    """Their ids, in citizen order."""
+
+    @property
+    def carried(self) -> Carried | None:
+        return self.work.carried
 
 
 def plan_run(
@@ -257,46 +306,49 @@ def plan_run(
     }
     with Session(engine) as session:
         ids = known_citizens(session, delivery=delivery, municipality=municipality)
-    return Plan(_Work(engine, programme, places, delivery, municipality), chunks(ids, CHUNK), len(ids))
+    return Plan(_Work(engine, programme, places, delivery, municipality), chunks(ids, CHUNK), len(ids), ids)
 
 
-def evaluate_run(plan: Plan, *, workers: int = 1) -> Iterator[CitizensDone | MunicipalityDone]:
-    """Every chunk of citizens, then every municipality, as they are done (see the module docstring)."""
+def carrying(plan: Plan, carried: Carried, evaluated: Sequence[str]) -> Plan:
+    """The plan with the `carried` citizens taken over, and only the `evaluated` (in citizen order) read."""
+    pieces = [tuple(evaluated[i : i + CHUNK]) for i in range(0, len(evaluated), CHUNK)]
+    return Plan(replace(plan.work, carried=carried), pieces, plan.citizens, plan.ids)
+
+
+def evaluate_run(
+    plan: Plan, *, workers: int = 1, concluding: Callable[[], None] | None = None
+) -> Iterator[CitizensDone | MunicipalityDone]:
+    """Every chunk of citizens, then every municipality, as they are done (see the module docstring).
+    `concluding()` is called once every municipality has been handed to the workers: the caller
+    may do its own work (copying the carried decisions) while they conclude."""
     _WORK[:] = [plan.work]
+    carried = plan.carried.entries if plan.carried else {}
     contributions: dict[str, list[bytes]] = defaultdict(list)
+    counts = {code: len(carried.get(code, ())) for code in plan.work.places}
     try:
-        with _pool(plan.work.engine, workers, len(plan.chunks)) as pool:
-            for chunk in pool.imap(_evaluate_chunk, plan.chunks):
+        with pool(_workers(plan, workers), _fresh_connections) as processes:
+            for chunk in processes.imap(_evaluate_chunk, plan.chunks):
                 for code, found in chunk.contributions.items():
                     contributions[code].append(found)
+                    counts[code] += chunk.counts[code]
                 yield CitizensDone(chunk.rows, chunk.evidence, chunk.citizens)
-            order = sorted(plan.work.places, key=lambda code: (-_size(contributions[code]), code))
-            yield from pool.imap(_conclude, [(code, contributions.pop(code, [])) for code in order])
+            order = sorted(plan.work.places, key=lambda code: (-counts[code], code))
+            concluded = processes.imap(_conclude, [(code, contributions.pop(code, [])) for code in order])
+            if concluding:
+                concluding()
+            yield from concluded
     finally:
         _WORK.clear()
 
 
-def _size(pickled: list[bytes]) -> int:
-    """A municipality's work to conclude, roughly: the size of its pickled contributions."""
-    return sum(map(len, pickled))
-
-
-class _InProcess:
-    """The calling process itself, used like a pool of one worker."""
-
-    imap = staticmethod(map)
-
-    def __enter__(self) -> "_InProcess":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _pool(engine: Engine, workers: int, tasks: int) -> Any:
-    """Forked worker processes, or the calling process when one is enough (or the database is an
-    SQLite database in memory, which no other process can open)."""
+def _workers(plan: Plan, asked: int) -> int:
+    """Worker processes for the plan: none (the calling process) when one is enough, or when the
+    database is an SQLite database in memory, which no other process can open."""
+    engine = plan.work.engine
     in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    if workers < 2 or tasks < 2 or in_memory:
-        return _InProcess()
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_fresh_connections)
+    return 1 if in_memory or len(plan.chunks) + len(plan.work.places) < 2 else asked
+
+
+def _fresh_connections() -> None:
+    """In a new worker: database connections of its own (never the parent's, inherited by fork)."""
+    _WORK[0].engine.dispose(close=False)

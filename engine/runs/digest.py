@@ -13,9 +13,8 @@ numbers, or the order in which the rows were made or stored.
 
 The nightly run seals as it stores (`Seal`: the rows pass by once, ~1 µs each), streaming the
 lines into the hash while they arrive in citizen order, as the run's chunks do; if they arrive
-otherwise, the digest is made from the database instead, which gives the same digest. Every row
-a run stores must pass through `Seal.add`, however it was made (evaluated tonight or carried over
-from an earlier run). An audit recomputes the digest from the database alone (`stored_digest`).
+otherwise, or some rows are copied by the database (an incremental run's carried decisions), the
+digest is made from the database instead, which gives the same digest. An audit recomputes the digest from the database alone (`stored_digest`).
 """
 
 import hashlib
@@ -75,6 +74,11 @@ class Seal:
             known.get(v) or known.setdefault(v, sha((EVIDENCE % v).encode()).hexdigest()) for v in evidence
         ]
         return [LINE % (r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], shas[r[8]]) for r in rows]
+
+    def rows_copied(self) -> None:
+        """Some of the run's rows are copied by the database itself (decisions carried over from an
+        earlier run), never passing by: the digest is made from the database."""
+        self._in_order = False
 
     def add(self, result: CitizensDone | MunicipalityDone) -> None:
         lines = self._lines(result.rows, result.evidence)

@@ -1,20 +1,28 @@
 """The nightly eligibility run: read the data as of the last delivery → facts → rules → stored results.
 
 A run is all-or-nothing. It first records itself as `running` (committed), then writes every result
-and its `finished` status in one transaction. Killed half-way, it leaves only the `running` row,
-which the next run marks `failed` before it starts. Only one run writes at a time: the run lock is
-a PostgreSQL session advisory lock, or an OS file lock beside an SQLite database; both vanish with
-the process, so a killed run never leaves a stale lock behind.
+and its `finished` status in one transaction. Stopped with SIGTERM, it marks itself `failed` and
+frees the lock at once; killed half-way (SIGKILL), it leaves only the `running` row, which the next
+run marks `failed` before it starts. Only one run writes at a time: the run lock is a PostgreSQL
+session advisory lock, or an OS file lock beside an SQLite database; both vanish with the process
+(its workers never hold them: engine/runs/workers.py), so a killed run leaves no stale lock behind.
+
+Unless asked for a full run, a run carries over the unchanged citizens of the night before
+(engine/runs/carry.py): it evaluates only the others, and concludes every municipality again.
 """
 
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
+from hashlib import blake2b
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, text, update
@@ -24,25 +32,59 @@ from engine.collector import collector_paused
 from engine.input.timelines import latest_delivery, load_grant_years, load_grants
 from engine.rules.pack import Pack, get_pack
 from engine.rules.programmes import check_decidable
+from engine.runs import carry
 from engine.runs.batch import (
     DECISION_COLUMNS,
     CitizensDone,
     EvidenceValues,
-    MunicipalityDone,
+    Plan,
     Row,
     evaluate_run,
     plan_run,
 )
 from engine.runs.digest import Seal
-from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
+from models.runs import Evidence, RulePack, Run, RunContributions, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 
 log = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x46534D01  # "FSM" 1; the second key is the schema, so each schema has its own lock
 
 
+LOCK_WAIT = 1.0
+"""Seconds a run waits for the lock before it is refused: the lock of a run killed a moment ago
+goes with its process, but a database server may take some milliseconds to see that it went."""
+
+
 class RunRefused(RuntimeError):
     """Another run holds the run lock."""
+
+
+class Terminated(BaseException):
+    """The run's process was asked to stop (SIGTERM); the run is marked failed and the lock freed."""
+
+
+def _waiting(attempt: Callable[[], bool]) -> bool:
+    """Whether `attempt` succeeds within LOCK_WAIT seconds."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while not attempt():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+_LOCK_FILES: list[int] = []
+"""The descriptors of the lock files this process holds: a forked child closes its copies, so a
+lock is never kept by a child (an OS file lock is shared by every copy of its descriptor)."""
+
+
+def _close_lock_files() -> None:
+    for fd in _LOCK_FILES:
+        os.close(fd)
+    _LOCK_FILES.clear()
+
+
+os.register_at_fork(after_in_child=_close_lock_files)
 
 
 @contextmanager
@@ -50,9 +92,12 @@ def run_lock(engine: Engine) -> Iterator[None]:
     """Hold the one run lock of this database for the duration of the block, or raise RunRefused."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
-            if not connection.execute(
-                text("select pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": ADVISORY_LOCK_KEY}
-            ).scalar():
+            if not _waiting(
+                lambda: connection.execute(
+                    text("select pg_try_advisory_lock(:k, hashtext(current_schema()))"),
+                    {"k": ADVISORY_LOCK_KEY},
+                ).scalar()
+            ):
                 raise RunRefused("another run is writing to this database; try again when it has finished")
             try:
                 yield
@@ -69,16 +114,41 @@ def run_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     with path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunRefused(
-                f"another run is writing to {database}; try again when it has finished"
-            ) from None
+        if not _waiting(lambda: _flocked(handle.fileno())):
+            raise RunRefused(f"another run is writing to {database}; try again when it has finished")
+        _LOCK_FILES.append(handle.fileno())
         try:
             yield
         finally:
+            _LOCK_FILES.remove(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _flocked(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises Terminated (once; a second SIGTERM while the run is being
+    marked failed is ignored). Only the main thread can handle signals: elsewhere, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def store_pack(session: Session, pack: Pack) -> None:
@@ -123,6 +193,10 @@ class RunOutcome:
     citizens: int
     decisions: int
     interrupted: list[int]
+    carried_from: int | None = None
+    """The run whose decisions about unchanged citizens were carried over (None: a full run)."""
+    carried: int = 0
+    """How many citizens were carried over rather than evaluated."""
 
 
 def nightly_run(
@@ -134,14 +208,17 @@ def nightly_run(
     advance: Callable[[int], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    full: bool = False,
 ) -> RunOutcome:
-    """Evaluate every municipality with a grant (or the one given) as of `as_of`, and store the run.
+    """Evaluate every municipality with a grant (or the one given) as of `as_of`, and store the run;
+    unless `full`, the citizens that can be carried over from the night before are (carry.py).
 
-    `on_start(run_id, citizens)` is told how much work there is; `advance(n)` as it is done.
+    `on_start(run_id, citizens)` is told how many citizens there are to evaluate; `advance(n)` as
+    they are done.
     """
     pack = get_pack(programme)
     check_decidable(pack, as_of)
-    with run_lock(engine):
+    with _stopped_by_sigterm(), run_lock(engine):
         with Session(engine) as session, session.begin():
             interrupted = fail_interrupted(session)
             store_pack(session, pack)
@@ -182,9 +259,14 @@ def nightly_run(
                 grant_years=grant_years,
                 municipality=municipality,
             )
+            if not full:
+                with Session(engine) as session:
+                    base = carry.base_run(session, session.get_one(Run, run_id), plan)
+                    if base is not None:
+                        plan = carry.carry_over(session, base, plan, as_of)
             if on_start:
-                on_start(run_id, plan.citizens)
-            outcome = _store(engine, run_id, evaluate_run(plan, workers=workers), advance)
+                on_start(run_id, plan.citizens - (plan.carried.citizens if plan.carried else 0))
+            outcome = _store(engine, run_id, as_of, plan, workers, advance)
         except BaseException as error:
             with Session(engine) as session, session.begin():
                 session.execute(
@@ -193,79 +275,112 @@ def nightly_run(
                     .values(status="failed", error=repr(error), finished_at=_now())
                 )
             raise
-    return RunOutcome(run_id, *outcome, interrupted)
+    carried = plan.carried
+    return RunOutcome(
+        run_id, *outcome, interrupted, carried and carried.run_id, carried.citizens if carried else 0
+    )
 
 
 def _store(
     engine: Engine,
     run_id: int,
-    results: Iterable[CitizensDone | MunicipalityDone],
+    as_of: date,
+    plan: Plan,
+    workers: int,
     advance: Callable[[int], None] | None,
 ) -> tuple[list[MunicipalityStatus], int, int]:
-    """Every result, as it arrives, then the `finished` status and the run's seal (its digest), in
-    one transaction. Returns the statuses (in municipality order), and how many citizens and
-    decisions were stored."""
+    """Every result as it arrives, the carried decisions (copied by the database while the workers
+    conclude the municipalities), and then the `finished` status and the run's seal (its digest),
+    in one transaction. Returns the
+    statuses (in municipality order), and how many citizens and decisions were stored."""
     statuses: list[MunicipalityStatus] = []
-    citizens = decisions = 0
+    carried = plan.carried
+    decisions = 0
     seal = Seal()
+    if carried is not None:
+        seal.rows_copied()
     with collector_paused(), Session(engine) as session, session.begin():
         connection = session.connection()
+
+        def copy_carried() -> None:
+            nonlocal decisions
+            if carried is not None:
+                decisions += carry.copy_carried(connection, run_id, as_of, plan)
+
         insert_decisions = _bulk_insert(
             connection, StoredDecision.__tablename__, ("run_id", *DECISION_COLUMNS)
         )
-        evidence = _EvidenceIds(
-            _bulk_insert(connection, Evidence.__tablename__, ("run_id", "id", "verdicts", "facts")), run_id
+        insert_contributions = _bulk_insert(
+            connection, RunContributions.__tablename__, ("run_id", "municipality", "citizens")
         )
-        for result in results:
-            seal.add(result)
-            ids = evidence.store(result.evidence)
-            insert_decisions([(run_id, *row[:-1], ids[row[-1]]) for row in result.rows])
-            decisions += len(result.rows)
-            if isinstance(result, CitizensDone):
-                citizens += result.citizens
-                if advance:
-                    advance(result.citizens)
-                continue
-            session.add(
-                RunMunicipality(
-                    run_id=run_id,
-                    municipality=result.status.municipality,
-                    status=result.status.model_dump(mode="json"),
-                    membership_parameters=result.membership_params,
-                    rate_parameters=result.rate_params,
+        evidence = _EvidenceIds(
+            _bulk_insert(connection, Evidence.__tablename__, ("run_id", "id", "verdicts", "facts")),
+            run_id,
+            first=carried.evidence_from if carried else 0,
+        )
+        with closing(evaluate_run(plan, workers=workers, concluding=copy_carried)) as results:
+            for result in results:
+                seal.add(result)
+                ids = evidence.store(result.evidence)
+                insert_decisions([(run_id, *row[:-1], ids[row[-1]]) for row in result.rows])
+                decisions += len(result.rows)
+                if isinstance(result, CitizensDone):
+                    if advance:
+                        advance(result.citizens)
+                    continue
+                session.add(
+                    RunMunicipality(
+                        run_id=run_id,
+                        municipality=result.status.municipality,
+                        status=result.status.model_dump(mode="json"),
+                        membership_parameters=result.membership_params,
+                        rate_parameters=result.rate_params,
+                    )
                 )
-            )
-            statuses.append(result.status)
+                insert_contributions([(run_id, result.status.municipality, result.contributions)])
+                statuses.append(result.status)
         session.execute(
             update(Run)
             .where(Run.id == run_id)
             .values(
                 status="finished",
                 finished_at=_now(),
-                citizens=citizens,
+                citizens=plan.citizens,
                 members=sum(s.members for s in statuses),
                 decisions=decisions,
+                carried_from=carried and carried.run_id,
+                carried=carried.citizens if carried else 0,
             )
         )
         seal.close(session, run_id)
     log.info("run %s finished: %d decisions stored (pid %d)", run_id, decisions, os.getpid())
-    return sorted(statuses, key=lambda s: s.municipality), citizens, decisions
+    return sorted(statuses, key=lambda s: s.municipality), plan.citizens, decisions
 
 
 class _EvidenceIds:
-    """The run's evidence ids: each distinct evidence is stored once, numbered in the order met."""
+    """The run's evidence ids: each distinct evidence is stored once, numbered in the order met
+    (from `first`: the ids below are carried evidence). Evidence met is known by a 128-bit digest of
+    its JSON, not by the JSON itself: on national data nearly every decision rests on evidence of its
+    own, and keeping all of it (~600 bytes each) made the parent's memory grow with the population."""
 
-    def __init__(self, insert: Callable[[list[Row]], None], run_id: int) -> None:
-        self._insert, self._run_id = insert, run_id
-        self._ids: dict[EvidenceValues, int] = {}
+    def __init__(self, insert: Callable[[list[Row]], None], run_id: int, first: int = 0) -> None:
+        self._insert, self._run_id, self._first = insert, run_id, first
+        self._ids: dict[bytes, int] = {}
 
     def store(self, evidence: list[EvidenceValues]) -> list[int]:
         """The ids of a result's evidence (in its order), storing the evidence not met before."""
-        known = len(self._ids)
-        ids = [self._ids.setdefault(values, len(self._ids)) for values in evidence]
-        new = [(self._run_id, i, *values) for i, values in zip(ids, evidence, strict=True) if i >= known]
+        known, first = len(self._ids), self._first
+        ids = [self._ids.setdefault(_digest(values), first + len(self._ids)) for values in evidence]
+        new = [
+            (self._run_id, i, *values) for i, values in zip(ids, evidence, strict=True) if i >= first + known
+        ]
         self._insert(new)
         return ids
+
+
+def _digest(values: EvidenceValues) -> bytes:
+    verdicts, facts = values
+    return blake2b(f"{verdicts}\0{facts}".encode(), digest_size=16).digest()
 
 
 def _bulk_insert(connection: Connection, table: str, columns: Sequence[str]) -> Callable[[list[Row]], None]:

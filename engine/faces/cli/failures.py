@@ -46,6 +46,8 @@ class Status(IntEnum):
     RUN_LOCKED = 75
     """`fsm run`: another run holds the run lock; try again when it has finished (sysexits' EX_TEMPFAIL)."""
     INTERRUPTED = 130
+    STOPPED = 143
+    """Stopped by SIGTERM (128 + 15): `fsm run` marks its run failed."""
 
 
 PASSED_ON = (typer.Exit, typer.Abort, TyperException)

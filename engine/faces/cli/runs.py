@@ -35,7 +35,7 @@ from engine.rules.pack import PackError
 from engine.runs import audit, results
 from engine.runs import diff as diffs
 from engine.runs.export import ExportFormat
-from engine.runs.run import RunOutcome, RunRefused, nightly_run
+from engine.runs.run import RunOutcome, RunRefused, Terminated, nightly_run
 from models import cpr
 
 
@@ -48,6 +48,13 @@ def run_command(
     programme: Programme = "fsm1",
     municipality: OnlyMunicipality = None,
     workers: Workers = CORES,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Evaluate every citizen (by default, unchanged citizens are carried over from the last run)",
+        ),
+    ] = False,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -57,9 +64,13 @@ def run_command(
 ) -> None:
     """The nightly eligibility run: every municipality with a grant (or one), stored as a run.
 
+    Citizens whose timeline and facts cannot have changed since the last run are carried over
+    from it, not evaluated again (`--full` evaluates everyone); every municipality is concluded again.
+
     Exit status (docs/exit-status.md): 0 finished; 2 refused: bad input (e.g. a day before the rules
-    apply); 75 refused: another run holds the lock (try later); a failed run is marked failed and
-    ends with one line and the status of its cause (1 unexpected, 4 busy, 6 disk full, …).
+    apply); 75 refused: another run holds the lock (try later); 143 stopped by SIGTERM, 130 by
+    Ctrl-C (the run is marked failed); another failed run is marked failed and ends with one line
+    and the status of its cause (1 unexpected, 4 busy, 6 disk full, …).
     Example: fsm run --as-of 2018-03-02 --json
     """
     engine = database()
@@ -79,6 +90,7 @@ def run_command(
                 as_of=day,
                 municipality=municipality,
                 workers=workers,
+                full=full,
                 on_start=on_start,
                 advance=lambda n: bar.advance(task, n),
             )
@@ -86,6 +98,12 @@ def run_command(
             busy = isinstance(error, RunRefused)
             _report_unfinished(as_json, "refused", None, str(error))
             raise typer.Exit(Status.RUN_LOCKED if busy else Status.BAD_INPUT) from None
+        except Terminated:
+            _report_unfinished(as_json, "failed", started[0] if started else None, "stopped by SIGTERM")
+            raise typer.Exit(Status.STOPPED) from None
+        except KeyboardInterrupt:
+            _report_unfinished(as_json, "failed", started[0] if started else None, "interrupted (Ctrl-C)")
+            raise typer.Exit(Status.INTERRUPTED) from None
         except Exception as error:  # noqa: BLE001 - any failure of the run: one line, the run is marked failed
             status, why = explained(error)
             run_id = started[0] if started else None
@@ -99,6 +117,15 @@ def run_command(
     members = sum(s.members for s in outcome.statuses)
     console.print(
         f"run {outcome.run_id} finished: {programme} as of {day}, {len(outcome.statuses)} municipalities, {members} members"
+    )
+    evaluated = outcome.citizens - outcome.carried
+    console.print(
+        f"{evaluated} citizens evaluated"
+        + (
+            f", {outcome.carried} carried over from run {outcome.carried_from}"
+            if outcome.carried_from
+            else ""
+        )
     )
 
 

@@ -11,8 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -120,6 +118,9 @@ def from_database(engine: Engine, ref: BaseRef, municipality: str, programme: st
 
 def _check_schema(session: Session) -> None:
     """The database must be at the schema this product reads (a simulation never migrates it)."""
+    from alembic.runtime.migration import MigrationContext  # alembic: only when a simulation reads a database
+    from alembic.script import ScriptDirectory
+
     current = MigrationContext.configure(session.connection()).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
     if current != head:

@@ -52,9 +52,10 @@ def eligibility_facts(
     }
 
 
-def segments(timeline: CitizenTimeline, window: Span, pack_changes: Iterable[date]) -> list[Span]:
-    """The window cut at every day on which an eligibility fact may change (see the module docstring)."""
-    cuts = set(pack_changes)
+def changes(timeline: CitizenTimeline, years: Iterable[int]) -> set[date]:
+    """The days on which an eligibility fact may change (see the module docstring), with the
+    birthdays of `years`."""
+    cuts = set()
     for periods in (timeline.residence, timeline.support, timeline.match, timeline.programmes):
         for period in periods:
             cuts.add(period.start)
@@ -63,7 +64,13 @@ def segments(timeline: CitizenTimeline, window: Span, pack_changes: Iterable[dat
     if timeline.death_date is not None:
         cuts.add(timeline.death_date)
     born = timeline.born
-    cuts.update(birthday_in(born, year) for year in range(window.first.year, window.last.year + 1))
+    cuts.update(birthday_in(born, year) for year in years)
+    return cuts
+
+
+def segments(timeline: CitizenTimeline, window: Span, pack_changes: Iterable[date]) -> list[Span]:
+    """The window cut at every day on which an eligibility fact may change (see the module docstring)."""
+    cuts = changes(timeline, range(window.first.year, window.last.year + 1)) | set(pack_changes)
     starts = [window.first, *sorted(d for d in cuts if window.first < d <= window.last)]
     return [Span(a, b - ONE_DAY) for a, b in zip(starts, starts[1:], strict=False)] + [
         Span(starts[-1], window.last)

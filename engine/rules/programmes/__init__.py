@@ -8,6 +8,11 @@ spread the citizens over processes: `evaluate_citizen` decides on one citizen in
 and returns what the municipality's totals need of them (their *contribution*); `conclude` turns
 the contributions of every citizen of a municipality into its status and rate decisions.
 `evaluate_municipality` does both for a municipality in memory (a simulation, a test, a replay).
+
+A citizen's outcome also says on which as-of dates it would be the same (`CitizenOutcome.stable`),
+so that a later night can carry it over instead of evaluating the citizen again (engine/runs/carry.py).
+Contributions are plain values (tuples, numbers, text, None), so that they can be stored as JSON;
+`conclude` accepts them back as lists.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +27,7 @@ from engine.rules.decide import Evaluation
 from engine.rules.pack import Pack, PackError, Parameters
 from engine.rules.runner import Runner, runner
 from models.domain import CitizenTimeline, Grant, GrantYear
-from models.periods import Span, months_inside
+from models.periods import FOREVER, ONE_DAY, Span, months_inside
 from models.status import GrantYearAmount, MonthResult, MunicipalityStatus, RateResult
 from models.trace import Decision
 
@@ -70,7 +75,26 @@ class CitizenOutcome(NamedTuple):
     evaluations: list[Evaluation]
     """The citizen's decisions in the municipality (membership; a member's status)."""
     contribution: Any
-    """What the municipality's conclusion needs of this citizen (the programme's own, picklable)."""
+    """What the municipality's conclusion needs of this citizen (the programme's own, plain values)."""
+    stable: Span
+    """The as-of dates on which the evaluation gives the same: the same contribution and the same
+    decisions, except that a decision made on the as-of date is made on that date instead (its
+    `day` fact too). So no fact the evaluation looks at may change on these dates."""
+
+
+ALWAYS = Span(date.min, FOREVER)
+
+
+def stable_around(day: date, changes: Iterable[date], within: Span = ALWAYS) -> Span:
+    """The longest run of days around `day`, `within` those, that none of `changes` (first days of
+    something new: a period starts, ends the day before, a month has ended ...) cuts."""
+    first, last = within
+    for change in changes:
+        if change <= day:
+            first = max(first, change)
+        else:
+            last = min(last, change - ONE_DAY)
+    return Span(first, last)
 
 
 @dataclass(frozen=True)

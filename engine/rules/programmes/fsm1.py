@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from engine.rules.decide import Evaluation, compiled, evaluate_facts, trace
@@ -19,12 +20,14 @@ from engine.rules.programmes import (
     Municipality,
     check_decidable,
     rates_pending,
+    stable_around,
     status_of,
 )
 from engine.rules.programmes.fsm1_rates import rate2, rate3, split_grant
 from engine.rules.runner import Runner
 from models.codes import GrantProgramme
 from models.domain import CitizenTimeline, Grant, GrantYear
+from models.periods import ONE_DAY, Span, months_inside
 from models.status import MonthResult
 from models.trace import Decision
 
@@ -148,7 +151,9 @@ NamedTuple by calling Python code: ten times slower. `conclude` makes the `Membe
 
 
 def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenOutcome:
-    """Membership at the cut-off date; for a member, the status on the as-of date and their progress."""
+    """Membership at the cut-off date; for a member, the status on the as-of date and their progress.
+    A non-member's outcome does not depend on the as-of date (but for a run as of the cut-off date
+    itself, whose membership decision is made on the as-of date)."""
     k, pack, params, as_of = place.code, place.pack, place.membership_params, place.as_of
     engine = place.runner()
     cutoff = params["cutoff_date"]
@@ -158,7 +163,7 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     membership = Evaluation("fsm1.membership", citizen, k, cutoff, facts, verdicts)
     if not all(verdicts.values()):
         outside = bool(timeline.activities) or any(v.programme is FSM1 for v in timeline.visitations)
-        return CitizenOutcome([membership], (None, None, None, outside))
+        return CitizenOutcome([membership], (None, None, None, outside), _cutoff(cutoff, as_of))
     away = first_day_away(timeline, k, cutoff)
     facts = status_facts(timeline, away, as_of)
     verdicts = engine.decide_each(compiled(pack, "fsm1.status", params, as_of), facts)
@@ -175,7 +180,35 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
         days = tuple(
             member_days(member, rates["rate2_population"], cutoff, place.months, rates["min_activity_days"])
         )
-    return CitizenOutcome([membership, status], (days, gone, group, False))
+    return CitizenOutcome(
+        [membership, status], (days, gone, group, False), _member_stable(place, timeline, away)
+    )
+
+
+@cache
+def _cutoff(cutoff: date, as_of: date) -> Span:
+    """The as-of dates around `as_of` on which a non-member's outcome stays: all but the cut-off
+    date D itself, on which a run makes its membership decisions on its as-of date."""
+    return stable_around(as_of, (cutoff, cutoff + ONE_DAY))
+
+
+@cache
+def _months(cutoff: date, project: Span, as_of: date) -> Span:
+    """Within `_cutoff`, the as-of dates around `as_of` on which the months the rates look at stay
+    the same: no month of the project ends between them."""
+    return stable_around(as_of, (month.last for month in months_inside(project)), _cutoff(cutoff, as_of))
+
+
+def _member_stable(place: Municipality, timeline: CitizenTimeline, away: date | None) -> Span:
+    """The as-of dates on which a member's status and contribution stay: within `_months`, no
+    support period starts or ends (support on the day), no FSM1 visitation (the group on the day),
+    no death (alive) and no moving away falls between them."""
+    changes = [period.start for period in timeline.support]
+    changes += [period.end + ONE_DAY for period in timeline.support if period.end is not None]
+    changes += [v.day for v in timeline.visitations if v.programme is FSM1]
+    changes += [day for day in (timeline.death_date, away) if day is not None]
+    shared = _months(place.membership_params["cutoff_date"], place.grant.project, place.as_of)
+    return stable_around(place.as_of, changes, shared)
 
 
 def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:

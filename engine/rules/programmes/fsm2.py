@@ -9,7 +9,7 @@ and their status (participating or not) on the as-of date.
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from engine.rules.decide import Evaluation, compiled, evaluate_all, evaluate_facts, outcome, trace
 from engine.rules.facts.fsm2 import (
+    changes,
     counted_months,
     effort_days,
     eligibility_facts,
@@ -36,6 +37,7 @@ from engine.rules.programmes import (
     check_decidable,
     first_rule_day,
     rates_pending,
+    stable_around,
     status_of,
 )
 from engine.rules.runner import Runner
@@ -146,7 +148,8 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     taking_part = participation_of(place, timeline)
     if not taking_part.eligible:
         outside = bool(timeline.activities) or any(v.programme is FSM2 for v in timeline.visitations)
-        return CitizenOutcome([today], Contribution(False, outside_with_effort=outside))
+        stable = stable_around(as_of, _eligibility_changes(place, timeline))
+        return CitizenOutcome([today], Contribution(False, outside_with_effort=outside), stable)
     window, reasons = taking_part.window, taking_part.reasons
     joined = taking_part.eligible[-1]
     last_eligible = joined.last
@@ -181,13 +184,26 @@ def evaluate_citizen(place: Municipality, timeline: CitizenTimeline) -> CitizenO
     decisions.append(status)
     effort = effort_days(timeline, visited, taking_part.days, params["effort_group"])
     in_effort, counted = counted_months(timeline, effort, place.months, place.rate_params)
-    return CitizenOutcome(decisions, Contribution(True, gone, group, in_effort, counted))
+    return CitizenOutcome(decisions, Contribution(True, gone, group, in_effort, counted), Span(as_of, as_of))
 
 
-def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Concluded:
-    """Members, exits, groups, the months, rates 1 and 2 and the grant-years schedule."""
+def _eligibility_changes(place: Fsm2Municipality, timeline: CitizenTimeline) -> Iterator[date]:
+    """The days on which someone never eligible in the project so far may become so: the project
+    starts, the pack reads otherwise, a segment of their eligibility starts (facts.fsm2.segments:
+    the birthdays of the years around the as-of date are the only ones that can bound the run of
+    days around it). A participant's outcome changes every day (their last eligible day, the
+    months they take part in): it holds on its own as-of date alone."""
+    yield place.grant.project_start
+    yield from place.pack.change_days(date.min, date.max, place.code)
+    yield from changes(timeline, range(place.as_of.year - 1, place.as_of.year + 2))
+
+
+def conclude(place: Municipality, contributions: Sequence[Sequence[Any]]) -> Concluded:
+    """Members, exits, groups, the months, rates 1 and 2 and the grant-years schedule (the
+    contributions as `Contribution`s or as their plain values)."""
     pack, grant, as_of, params = place.pack, place.grant, place.as_of, place.rate_params
-    members = [c for c in contributions if c.member]
+    everyone = [Contribution._make(c) for c in contributions]
+    members = [c for c in everyone if c.member]
     exits = Counter(c.exit_status for c in members if c.exit_status is not None)
     visitation = Counter(dict.fromkeys(VISITATION_KEYS, 0))
     visitation.update(c.group or "mangler" for c in members if c.exit_status is None)
@@ -214,7 +230,7 @@ def conclude(place: Municipality, contributions: Sequence[Contribution]) -> Conc
         visitation=visitation,
         rates=[result1, result2],
         months=months,
-        outside=sum(c.outside_with_effort for c in contributions),
+        outside=sum(c.outside_with_effort for c in everyone),
         warnings=warnings,
         grant_years=schedule,
     )

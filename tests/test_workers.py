@@ -1,0 +1,64 @@
+"""A run's worker processes: they run their garbage collector although they were forked while the
+parent had it paused, and they keep none of the parent's sockets or run-lock files open."""
+
+import gc
+import os
+import socket
+import stat
+from contextlib import suppress
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from engine.runs import workers
+from engine.runs.run import run_lock
+from models.database import make_engine
+
+
+def _collector_runs(_: object) -> bool:
+    return gc.isenabled()
+
+
+def _is_socket(fd: int) -> bool:
+    try:
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+def test_workers_run_their_collector_though_forked_while_it_was_paused():
+    gc.disable()
+    try:
+        with workers.pool(2, lambda: None) as processes:
+            assert list(processes.imap(_collector_runs, range(4))) == [True] * 4
+    finally:
+        gc.enable()
+
+
+def test_workers_close_their_copies_of_the_parents_sockets_and_the_parent_keeps_them():
+    left, right = socket.socketpair()
+    try:
+        with workers.pool(2, lambda: None) as processes:
+            assert list(processes.imap(_is_socket, [left.fileno()] * 2)) == [False, False]
+        left.sendall(b"still open")
+        assert right.recv(16) == b"still open"
+    finally:
+        left.close()
+        right.close()
+
+
+def _lock_files(_: object) -> list[str]:
+    folder = Path("/proc/self/fd")
+    found = []
+    for fd in os.listdir(folder):
+        with suppress(OSError):  # the listing's own descriptor
+            found.append(os.readlink(folder / fd))
+    return [name for name in found if name.endswith(".run-lock")]
+
+
+def test_a_forked_worker_holds_no_copy_of_the_run_lock(tmp_path: Path):
+    engine: Engine = make_engine(f"sqlite:///{tmp_path / 'fsm.sqlite'}")
+    with run_lock(engine):
+        assert len(_lock_files(None)) == 1
+        with workers.pool(2, lambda: None) as processes:
+            assert list(processes.imap(_lock_files, range(2))) == [[], []]
