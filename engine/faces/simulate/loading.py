@@ -40,12 +40,24 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+@dataclass(frozen=True)
+class Located:
+    """A problem found in a scenario: its place, its line (None: the text has none, e.g. a form's), the
+    message alone (for a form to show beside the field) and the line `fsm simulate` prints."""
+
+    path: Place
+    line: int | None
+    message: str
+    text: str
+
+
 class ScenarioError(Exception):
     """A scenario that cannot be simulated: one message per problem, each naming the file and line."""
 
-    def __init__(self, messages: Sequence[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = list(messages)
+    def __init__(self, found: Sequence[Located]) -> None:
+        self.found = list(found)
+        self.messages = [problem.text for problem in self.found]
+        super().__init__("\n".join(self.messages))
 
 
 class Problem(Exception):
@@ -93,8 +105,11 @@ class Source:
     def message(self, problem: Problem) -> str:
         return f"{self.where(problem.path)}: {problem.message}"
 
+    def located(self, problem: Problem) -> Located:
+        return Located(problem.path, self.line(problem.path), problem.message, self.message(problem))
+
     def error(self, problems: Iterable[Problem]) -> ScenarioError:
-        return ScenarioError([self.message(p) for p in problems])
+        return ScenarioError([self.located(p) for p in problems])
 
 
 @dataclass(frozen=True)
@@ -123,11 +138,20 @@ def load_scenario(path: Path) -> LoadedScenario:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([f"{path}: cannot read: {error}"]) from None
+        message = f"cannot read: {error}"
+        raise ScenarioError([Located((), None, message, f"{path}: {message}")]) from None
     return parse_scenario(text, Source(str(path), path.parent))
 
 
 def parse_scenario(text: str, source: Source) -> LoadedScenario:
+    """A scenario's text (YAML; JSON is YAML too) read and validated."""
+    data, located = read_document(text, source)
+    return validated(data, located)
+
+
+def read_document(text: str, source: Source) -> tuple[Any, Source]:
+    """A scenario's text as data (decimals exact), and its source with the line of every place;
+    raises ScenarioError for text that is no YAML, empty, or has a key twice."""
     loader = _LineLoader(text)
     try:
         node = loader.get_single_node()
@@ -135,43 +159,50 @@ def parse_scenario(text: str, source: Source) -> LoadedScenario:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(
-            [f"{source.name}{line}: not valid YAML: {error.problem or error.context}"]
-        ) from None
+        message = f"not valid YAML: {error.problem or error.context}"
+        found = Located((), mark.line + 1 if mark else None, message, f"{source.name}{line}: {message}")
+        raise ScenarioError([found]) from None
     finally:
         loader.dispose()
     if node is None:
-        raise ScenarioError([f"{source.name}: the scenario file is empty"])
+        message = "the scenario file is empty"
+        raise ScenarioError([Located((), None, message, f"{source.name}: {message}")])
     lines: dict[Place, int] = {}
-    twice: list[str] = []
-    _walk(node, (), lines, twice)
-    located = Source(source.name, source.directory, lines)
+    twice: list[Located] = []
+    _walk(node, (), lines, twice, source.name)
     if twice:
-        raise ScenarioError([f"{located.name}, {message}" for message in twice])
+        raise ScenarioError(twice)
+    return data, Source(source.name, source.directory, lines)
+
+
+def validated(data: Any, source: Source) -> LoadedScenario:
+    """A scenario's data (read from a file, or a form's JSON) as a Scenario; raises ScenarioError."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise located.error(problems(error, data)) from None
-    return LoadedScenario(scenario, located)
+        raise source.error(problems(error, data)) from None
+    return LoadedScenario(scenario, source)
 
 
-def _walk(node: yaml.Node, path: Place, lines: dict[Place, int], twice: list[str]) -> None:
+def _walk(node: yaml.Node, path: Place, lines: dict[Place, int], twice: list[Located], name: str) -> None:
     """Record the line of every key and list item below `node`; a key given twice is a problem
     (YAML would silently keep the last one)."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             here = (*path, key.value)
+            line = key.start_mark.line + 1
             if here in lines:
+                message = f"given twice (first on line {lines[here]})"
                 twice.append(
-                    f"line {key.start_mark.line + 1}, {location(here)}: given twice (first on line {lines[here]})"
+                    Located(here, line, message, f"{name}, line {line}, {location(here)}: {message}")
                 )
                 continue
-            lines[here] = key.start_mark.line + 1
-            _walk(value, here, lines, twice)
+            lines[here] = line
+            _walk(value, here, lines, twice, name)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, twice)
+            _walk(item, (*path, index), lines, twice, name)
 
 
 def problems(error: ValidationError, data: Any) -> list[Problem]:
