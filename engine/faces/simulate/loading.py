@@ -7,6 +7,7 @@ Decimals are read exactly (`0.35` is `Decimal("0.35")`, as in the rule packs), n
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -130,17 +131,32 @@ def _timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _decimal(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A number with a point is an exact decimal; one Decimal cannot read (`.inf`, `.nan`) stays text."""
+    value = loader.construct_scalar(node)
+    try:
+        exact = Decimal(value)
+    except ArithmeticError:
+        return value
+    return exact if exact.is_finite() else value
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 
 def load_scenario(path: Path) -> LoadedScenario:
     """Read and validate a scenario file; raises ScenarioError naming every problem's line."""
+    return parse_scenario(read_file(path), Source(str(path), path.parent))
+
+
+def read_file(path: Path) -> str:
+    """A scenario file's text; raises ScenarioError when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         message = f"cannot read: {error}"
         raise ScenarioError([Located((), None, message, f"{path}: {message}")]) from None
-    return parse_scenario(text, Source(str(path), path.parent))
 
 
 def parse_scenario(text: str, source: Source) -> LoadedScenario:

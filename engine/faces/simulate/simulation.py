@@ -16,6 +16,7 @@ from engine.faces.simulate.checks import check_changes, parameter_value
 from engine.faces.simulate.compare import ChangeRef, Difference, Payout, differences, payouts
 from engine.faces.simulate.evaluator import Evaluator
 from engine.faces.simulate.forecast import Projection, measure, project
+from engine.faces.simulate.kept import Kept
 from engine.faces.simulate.loading import LoadedScenario, Located, Place, Problem, Problems, Source
 from engine.faces.simulate.operations import Applied, State, apply
 from engine.faces.simulate.scenario import Change, ForecastOptions, Scenario, SetParameter
@@ -82,10 +83,10 @@ def simulate(
     base: BaseData,
     *,
     engine: Runner | None = None,
-    evaluator: Evaluator | None = None,
+    kept: Kept | None = None,
 ) -> Simulation:
     """Evaluate the baseline and the scenario; raises ScenarioError naming the line of every problem.
-    `evaluator`: one that has evaluated `base` before (its outcomes are reused), else a new one."""
+    With `kept`, outcomes decided on `base` before are reused (kept.py)."""
     scenario, source = loaded.scenario, loaded.source
     try:
         pack, terms = get_pack(scenario.programme), terms_of(scenario.programme)
@@ -102,7 +103,7 @@ def simulate(
     if errors:
         raise source.error(errors)
     state = State.of(base.timelines)
-    evaluate = evaluator or Evaluator(pack, base, engine)
+    evaluate = kept.evaluator(base, pack) if kept else Evaluator(pack, base, engine)
     baseline = evaluate(state, as_of)
     changes: tuple[Change, ...] = scenario.changes
     projection = None
