@@ -19,7 +19,7 @@ from pydantic_core import PydanticUndefined, to_jsonable_python
 from engine.faces.i18n import ENGLISH, N_, Texts
 from engine.faces.simulate.checks import code_list
 from engine.faces.simulate.loading import MODELS
-from engine.faces.simulate.scenario import EXIT_EVENTS, ForecastOptions, Scenario
+from engine.faces.simulate.scenario import EXIT_EVENTS, BaseRef, ForecastOptions, Scenario
 from engine.faces.simulate.terms import terms_of
 from engine.rules.pack import Pack, get_pack, programmes
 from models.codes import Activity, Support
@@ -164,9 +164,9 @@ def _fields(
         if key == "op":
             continue
         one_of = any(key in keys for keys in ONE_OF.get(where, ()))
-        default = (
-            None if info.default is PydanticUndefined else to_jsonable_python(info.default, fallback=str)
-        )
+        default = None if info.default is PydanticUndefined else to_jsonable_python(info.default)
+        if isinstance(info.default, BaseRef):
+            default = str(info.default)  # `latest`, as a scenario file writes it
         help_key = f"{key}@{where}" if f"{key}@{where}" in FIELD_HELP else key
         found.append(
             {

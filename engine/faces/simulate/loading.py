@@ -168,18 +168,16 @@ def parse_scenario(text: str, source: Source) -> LoadedScenario:
 def read_document(text: str, source: Source) -> tuple[Any, Source]:
     """A scenario's text as data (decimals exact), and its source with the line of every place;
     raises ScenarioError for text that is no YAML, empty, or has a key twice."""
-    loader = _LineLoader(text)
     try:
-        node = loader.get_single_node()
-        data = None if node is None else loader.construct_document(node)
+        node, data = _read(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        message = f"not valid YAML: {error.problem or error.context}"
-        found = Located((), mark.line + 1 if mark else None, message, f"{source.name}{line}: {message}")
-        raise ScenarioError([found]) from None
-    finally:
-        loader.dispose()
+        where = (mark.line + 1, mark.column + 1) if mark else None
+        raise _not_yaml(source, where, str(error.problem or error.context)) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow (a control character)
+        before = text[: error.position]
+        where = (before.count("\n") + 1, error.position - before.rfind("\n"))
+        raise _not_yaml(source, where, f"character #x{error.character:04x}: {error.reason}") from None
     if node is None:
         message = "the scenario file is empty"
         raise ScenarioError([Located((), None, message, f"{source.name}: {message}")])
@@ -189,6 +187,24 @@ def read_document(text: str, source: Source) -> tuple[Any, Source]:
     if twice:
         raise ScenarioError(twice)
     return data, Source(source.name, source.directory, lines)
+
+
+def _read(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node (for its lines) and its data."""
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _not_yaml(source: Source, where: tuple[int, int] | None, problem: str) -> ScenarioError:
+    message = f"not valid YAML: {problem}"
+    line = f", line {where[0]}, column {where[1]}" if where else ""
+    return ScenarioError(
+        [Located((), where[0] if where else None, message, f"{source.name}{line}: {message}")]
+    )
 
 
 def validated(data: Any, source: Source) -> LoadedScenario:
