@@ -242,6 +242,18 @@ def test_texts_that_are_no_scenario_are_problems_with_their_line():
     )
     (listed,) = problems("[1, 2]")
     assert listed["message"].startswith("Input should be a valid dictionary")
+    (control,) = problems('{"municipality": "851",\n "title": "a\x7fb"}')
+    assert (control["line"], control["message"]) == (
+        2,
+        "not valid YAML: character #x007f: special characters are not allowed",
+    )
+    (half,) = problems('{"municipality": "851",\n "title": "\\ud83d"}')
+    assert (half["line"], half["message"]) == (
+        2,
+        "not valid YAML: half a surrogate pair (\\uD800-\\uDFFF) is no character",
+    )
+    (spelled,) = problems('{"municipality": "851", "title": "\\ud83d\\ude00", "colour": 1}')
+    assert spelled["field"] == "colour"  # the pair JSON escapes is one character: the title is fine
 
 
 def test_a_delivery_folder_is_no_base_for_the_api_and_a_missing_run_is_a_problem_at_base(

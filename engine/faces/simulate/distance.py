@@ -16,7 +16,7 @@ Nothing is written anywhere: the data is evaluated in memory, by the rules (eval
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -128,10 +128,16 @@ class Distance:
 
 
 @collector_paused()
-def distance(base: BaseData, as_of: date, terms: Terms, evaluate: Evaluator) -> Distance:
+def distance(
+    base: BaseData,
+    as_of: date,
+    terms: Terms,
+    evaluate: Evaluator,
+    overrides: Mapping[str, Any] | None = None,
+) -> Distance:
     """The distance to each rate of the base data as of `as_of`, evaluated by `evaluate` (as of the
-    day, and as of the project's end for the months ahead)."""
-    state = State.of(base.timelines)
+    day, and as of the project's end for the months ahead), under parameter `overrides` if any."""
+    state = replace(State.of(base.timelines), overrides=dict(overrides or {}))
     now = evaluate(state, as_of)
     last = base.grant.project_end
     ahead = now if as_of >= last else evaluate(state, last)

@@ -122,6 +122,19 @@ class LoadedScenario:
 class _LineLoader(_ExactLoader):
     """The rule packs' exact YAML loader, used node by node so that lines are kept."""
 
+    def construct_scalar(self, node: yaml.Node) -> Any:
+        """Text with JSON's escaped surrogate pairs (`"\\ud83d\\ude00"`, which YAML reads as two
+        halves) as the one character they are; half a pair is no text."""
+        value = super().construct_scalar(node)
+        if not isinstance(value, str) or not any("\ud800" <= c <= "\udfff" for c in value):
+            return value
+        try:
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "half a surrogate pair (\\uD800-\\uDFFF) is no character", node.start_mark
+            ) from None
+
 
 def _timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
     """A date-like value that is no real date (`2018-02-30`) stays text, for pydantic to name with its line."""

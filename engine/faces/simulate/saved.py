@@ -67,9 +67,14 @@ def _record(row: StoredScenario) -> SavedScenario:
         title=row.title,
         document=row.document,
         shared=row.shared,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time in UTC (SQLite gives it back without its time zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _document(document: Mapping[str, Any], municipalities: Municipalities) -> dict[str, Any]:
