@@ -31,7 +31,6 @@ from engine.faces.simulate.api import (
 )
 from engine.faces.simulate.kept import Kept
 from engine.rules.pack import _ExactLoader
-from engine.synthetic import aalborg, write_delivery
 from tests.scenario_documents import documents, without_places
 from tests.simulations import fingerprint
 
@@ -83,15 +82,6 @@ def test_every_example_gives_the_object_fsm_simulate_json_prints_for_it_also_as_
     json_printed = cli("simulate", as_json, "--json", database=stored_runs)
     assert from_json == json.loads(json_printed.stdout)
     assert without_places(from_json, str(as_json)) == without_places(found, str(scenario))
-
-
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """A small Aalborg as a delivery folder (no database needed), and its citizens' ids."""
-    folder = tmp_path_factory.mktemp("small") / "delivery"
-    place = aalborg.municipality("851", members=40, non_members=10, seed=11)
-    write_delivery(folder, [place])
-    return folder, sorted(t.citizen_id for t in place.citizens)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,7 +16,6 @@ from engine.faces.simulate.api import EVERY, Invalid, read_scenario, simulate_do
 from engine.faces.simulate.loading import ScenarioError, Source, parse_scenario
 from engine.faces.simulate.roundtrip import form_document, read_upload, scenario_yaml
 from engine.input.errors import location
-from engine.synthetic import aalborg, write_delivery
 from tests.scenario_documents import documents, without_places
 
 ROOT = Path(__file__).parent.parent
@@ -78,14 +77,6 @@ def test_the_yaml_reads_as_a_scenario_file_is_written():
         (0, "date"),
         (0, "group"),
     ]
-
-
-@pytest.fixture(scope="module")
-def small_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    folder = tmp_path_factory.mktemp("small") / "delivery"
-    place = aalborg.municipality("851", members=40, non_members=10, seed=12)
-    write_delivery(folder, [place])
-    return folder, sorted(t.citizen_id for t in place.citizens)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
