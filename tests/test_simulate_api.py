@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from engine.faces.cli import app
@@ -29,6 +29,7 @@ from engine.faces.simulate.api import (
     simulate_document,
     warnings_json,
 )
+from engine.faces.simulate.base import read_only
 from engine.faces.simulate.kept import Kept
 from engine.rules.pack import _ExactLoader
 from tests.scenario_documents import documents, without_places
@@ -336,3 +337,20 @@ def test_kept_base_data_are_read_once_and_give_the_same_documents(
     reads.clear()
     simulate_document(SCENARIO, database=stored_runs, municipalities=EVERY, kept=kept)  # run 1 was dropped
     assert reads == [1]
+
+
+def test_a_simulations_read_only_connection_is_writable_again_whichever_the_pool_gives_next(engine: Engine):
+    """SQLite's `query_only` is a connection's: with two connections in the pool, the one a
+    simulation read with must come back writable (it once came back read-only, and the web's access
+    log then could not be written)."""
+
+    with engine.connect() as one, engine.connect() as other:  # two connections in the pool
+        one.execute(text("select 1"))
+        other.execute(text("select 1"))
+    for _ in range(3):
+        with read_only(engine) as session:
+            session.execute(text("select count(*) from runs"))
+    for _ in range(3):
+        with engine.begin() as connection:
+            connection.execute(text("create table if not exists written_after (x integer)"))
+            connection.execute(text("insert into written_after values (1)"))

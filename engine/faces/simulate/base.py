@@ -86,17 +86,20 @@ def existing_database() -> Engine:
 @contextmanager
 def read_only(engine: Engine) -> Iterator[Session]:
     """A session the database itself refuses to write with (a READ ONLY transaction on PostgreSQL,
-    `query_only` on SQLite); nothing is ever committed."""
-    with Session(engine) as session:
-        sqlite = engine.dialect.name == "sqlite"
-        session.execute(text("PRAGMA query_only = ON" if sqlite else "SET TRANSACTION READ ONLY"))
+    `query_only` on SQLite); nothing is ever committed. The session has one connection of its own:
+    SQLite's `query_only` belongs to the connection, and is turned off on that very connection before
+    it goes back to the pool (a session left to itself could give it back and turn it off on another)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        connection.execute(text("PRAGMA query_only = ON" if sqlite else "SET TRANSACTION READ ONLY"))
         try:
-            yield session
+            with Session(bind=connection) as session:
+                yield session
         finally:
-            session.rollback()
+            connection.rollback()
             if sqlite:
-                session.execute(text("PRAGMA query_only = OFF"))
-                session.rollback()
+                connection.execute(text("PRAGMA query_only = OFF"))
+                connection.rollback()
 
 
 def from_database(
