@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.faces.i18n import texts
-from engine.faces.simulate.api import EVERY, Invalid, read_scenario
+from engine.faces.simulate.api import Invalid, read_scenario
 from engine.faces.simulate.fields import scenario_fields
 from engine.faces.simulate.loading import MODELS
 from engine.rules.pack import get_pack
@@ -127,8 +127,7 @@ def test_the_scenarios_own_keys_their_defaults_and_the_callers_municipalities():
         {"value": "851", "label": "Aalborg (851)"},
     ]
     assert [f["name"] for f in fields["forecast"]] == ["from", "window_weeks", "trend_months"]
-    assert scenario_fields("fsm1", municipalities=None)["scenario"][0]["choices"] is None
-    assert EVERY  # (a caller not limited to some municipalities gives None: any code may be typed)
+    assert scenario_fields("fsm1")["scenario"][0]["choices"] is None  # any code may be typed
     with pytest.raises(ValueError, match="the simulation knows fsm1, fsm2"):
         scenario_fields("fsm9")
 

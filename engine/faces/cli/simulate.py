@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from engine.collector import collector_paused
 from engine.faces.cli.common import Lang, Municipality, Programme, ShowCpr, app, console, fail
 from engine.faces.i18n import Language, Texts, texts
 from engine.faces.simulate import chart as simulation_chart
@@ -65,15 +66,16 @@ def simulate(
 
     Example: fsm simulate examples/scenarios/visitate-and-internships.yaml --xlsx out/scenario.xlsx --chart out/shares.png
     """
-    try:
-        given = read_file(scenario)
-        check_chart(chart)
-        simulation = run_scenario(
-            given, database=None, municipalities=EVERY, name=str(scenario), directory=scenario.parent
-        )
-    except ScenarioError as error:
-        raise fail_scenario(error) from None
-    show_simulation(simulation, as_json, xlsx, chart, show_cpr, texts(lang))
+    with collector_paused():
+        try:
+            given = read_file(scenario)
+            check_chart(chart)
+            simulation = run_scenario(
+                given, database=None, municipalities=EVERY, name=str(scenario), directory=scenario.parent
+            )
+        except ScenarioError as error:
+            raise fail_scenario(error) from None
+        show_simulation(simulation, as_json, xlsx, chart, show_cpr, texts(lang))
 
 
 @app.command()
@@ -114,20 +116,21 @@ def forecast(
     """
     t = texts(lang)
     check_chart(chart)
-    try:
-        simulation = forecast_simulation(
-            municipality,
-            database=None,
-            municipalities=EVERY,
-            programme=programme,
-            base=int(base) if base.isdigit() else base,
-            start=start,
-            until=until,
-            window_weeks=window_weeks,
-            trend_months=trend_months,
-            t=t,
-            directory=Path.cwd(),
-        )
-    except ScenarioError as error:
-        raise fail_scenario(error) from None
-    show_simulation(simulation, as_json, xlsx, chart, show_cpr, t)
+    with collector_paused():
+        try:
+            simulation = forecast_simulation(
+                municipality,
+                database=None,
+                municipalities=EVERY,
+                programme=programme,
+                base=int(base) if base.isdigit() else base,
+                start=start,
+                until=until,
+                window_weeks=window_weeks,
+                trend_months=trend_months,
+                t=t,
+                directory=Path.cwd(),
+            )
+        except ScenarioError as error:
+            raise fail_scenario(error) from None
+        show_simulation(simulation, as_json, xlsx, chart, show_cpr, t)

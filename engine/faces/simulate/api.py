@@ -7,7 +7,9 @@ A scenario document is the scenario file's keys, as a mapping or as text — JSO
 YAML, read by the same reader as `fsm simulate`: decimals exact, and a problem names its line). A
 document that cannot be simulated raises `Invalid`, whose `problems` name the change (index and
 operation) and the field of each, with the messages `fsm simulate` prints. Nothing is written:
-the base data are read in a read-only session (base.py).
+the base data are read in a read-only session (base.py). The documents are made with Python's cyclic
+garbage collector paused, like the simulation itself: millions of small records are made, and a
+collection of them half-way would cost seconds for nothing.
 """
 
 from collections.abc import Collection, Mapping
@@ -17,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from engine.collector import collector_paused
 from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.simulate.base import existing_database, from_database, load_base
 from engine.faces.simulate.distance import Distance, distance, distance_json
@@ -177,6 +180,7 @@ def run_scenario(
         raise Invalid(error, data) from None
 
 
+@collector_paused()
 def simulate_document(
     scenario: ScenarioInput,
     *,
@@ -228,6 +232,7 @@ def forecast_simulation(
         raise Invalid(error, data) from None
 
 
+@collector_paused()
 def forecast_document(
     municipality: str,
     *,
@@ -283,6 +288,7 @@ def distance_of(
     return distance(base, day, terms, evaluate)
 
 
+@collector_paused()
 def distance_document(
     municipality: str,
     *,
