@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 
 import models.access  # noqa: F401 - registers users, sessions, tokens and the access log on Base.metadata
 import models.runs  # noqa: F401 - registers the run tables on Base.metadata
+import models.scenarios  # noqa: F401 - registers the saved scenarios on Base.metadata
 import models.verifications  # noqa: F401 - registers the replay checks on Base.metadata
 from models.database import engine_from_env, lock_schema
 from models.db import Base

@@ -141,6 +141,16 @@ def aalborg_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def small_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A small Aalborg (40 members, 10 others) as a delivery folder, simulated on with no database,
+    and its citizens' ids."""
+    folder = tmp_path_factory.mktemp("small") / "delivery"
+    place = aalborg.municipality("851", members=40, non_members=10, seed=11)
+    write_delivery(folder, [place])
+    return folder, sorted(t.citizen_id for t in place.citizens)
+
+
 def store_aalborg_runs(engine: Engine, delivery: Path, reports: Path) -> Engine:
     """The Aalborg delivery as delivery 1; run 1 as of 2018-03-02 (851 only), run 2 as of
     2019-08-31 (every municipality), and run 3, which failed."""

@@ -1,12 +1,20 @@
-"""Helpers of the simulation tests: a municipality in memory as base data, scenarios written inline."""
+"""Helpers of the simulation tests: a municipality in memory as base data, scenarios written inline,
+and a database's fingerprint (to show that a simulation writes nothing)."""
 
+import hashlib
 import textwrap
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Engine, select, text
+
+import models.access  # noqa: F401 - every table belongs to the metadata fingerprinted
+import models.runs  # noqa: F401
+import models.scenarios  # noqa: F401
 from engine.faces.simulate.base import BaseData
 from engine.faces.simulate.loading import LoadedScenario, Source, parse_scenario
 from engine.faces.simulate.simulation import Simulation, simulate
+from models.db import Base
 from models.domain import CitizenTimeline, Grant
 from tests.test_rate_edges import grant
 
@@ -39,3 +47,15 @@ def simulated(changes: str, citizens: list[CitizenTimeline], as_of: str = "2019-
     """Simulate `changes` (YAML list items, dedented) on `citizens`."""
     body = textwrap.indent(textwrap.dedent(changes).strip("\n"), "  ")
     return simulate(scenario(header(as_of) + body + "\n"), base_of(citizens))
+
+
+def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a checksum of its rows (in primary key order)."""
+    found = {}
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+            found[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+        version = connection.execute(text("select version_num from alembic_version")).all()
+        found["alembic_version"] = (len(version), repr(version))
+    return found

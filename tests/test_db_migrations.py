@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 import models.access  # noqa: F401 - the access log belongs to the metadata too
 import models.runs  # noqa: F401 - the run tables belong to the metadata too
+import models.scenarios  # noqa: F401 - the saved scenarios too
 import models.verifications  # noqa: F401 - the replay checks belong to the metadata too
 from models.database import alembic_config, downgrade, upgrade
 from models.db import Base

@@ -2,18 +2,16 @@
 folder: the baseline is the run's own status, the real data and the runs are untouched, mistakes
 exit 2 with every line named, and the example scenarios work against the demo data."""
 
-import hashlib
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-import models.runs  # noqa: F401 - the run tables belong to the metadata compared below
 from engine.faces.cli import app
 from engine.faces.cli import common as cli_app
 from engine.faces.simulate.base import read_only
@@ -22,7 +20,8 @@ from engine.runs.run import nightly_run
 from engine.synthetic import write_delivery
 from engine.synthetic.aalborg import municipality
 from models.database import make_engine, upgrade
-from models.db import Base, Delivery
+from models.db import Delivery
+from tests.simulations import fingerprint
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples" / "scenarios"
@@ -32,18 +31,6 @@ RUN_AS_OF = date(2018, 3, 2)
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_app.console, "width", 200)
-
-
-def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a checksum of its rows (in primary key order)."""
-    found = {}
-    with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
-            found[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
-        version = connection.execute(text("select version_num from alembic_version")).all()
-        found["alembic_version"] = (len(version), repr(version))
-    return found
 
 
 def invoke(*args: str):

@@ -6,6 +6,6 @@ imported inside them."""
 
 # isort: skip_file
 from engine.faces.cli.common import app
-from engine.faces.cli import rules, db, deliveries, runs, demo, simulate, web  # noqa: F401 - they add their commands
+from engine.faces.cli import rules, db, deliveries, runs, demo, simulate, distance, web  # noqa: F401 - they add their commands
 
 __all__ = ["app"]

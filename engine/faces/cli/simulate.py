@@ -1,22 +1,20 @@
-"""`fsm simulate` and `fsm forecast`: what-if scenarios for project leaders."""
+"""`fsm simulate` and `fsm forecast`: what-if scenarios for project leaders (the same functions as
+the web's, engine/faces/simulate/api.py)."""
 
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from engine.collector import collector_paused
 from engine.faces.cli.common import Lang, Municipality, Programme, ShowCpr, app, console, fail
 from engine.faces.i18n import Language, Texts, texts
 from engine.faces.simulate import chart as simulation_chart
 from engine.faces.simulate import document, tables, text, workbook
-from engine.faces.simulate.base import BaseData, load_base
-from engine.faces.simulate.loading import LoadedScenario, ScenarioError, Source, load_scenario
-from engine.faces.simulate.scenario import Scenario
+from engine.faces.simulate.api import EVERY, forecast_simulation, run_scenario
+from engine.faces.simulate.loading import ScenarioError, read_file
 from engine.faces.simulate.simulation import Simulation
-from engine.faces.simulate.simulation import simulate as run_simulation
-from engine.input.errors import describe_validation_error
 
 AsJson = Annotated[
     bool, typer.Option("--json", help='One JSON object: {"baseline", "scenario", "differences", ...}')
@@ -33,14 +31,9 @@ def fail_scenario(error: ScenarioError) -> typer.Exit:
     return fail("\nerror: ".join(error.messages))
 
 
-def simulated(loaded: LoadedScenario, chart: Path | None, base: BaseData | None = None) -> Simulation:
-    """Simulate on `base` (default: the scenario's own base data); problems exit with status 2."""
+def check_chart(chart: Path | None) -> None:
     if chart is not None and chart.suffix.lower() not in simulation_chart.SUFFIXES:
         raise fail(f"--chart {chart}: the file must end in .png or .svg")
-    try:
-        return run_simulation(loaded, base or load_base(loaded))
-    except ScenarioError as error:
-        raise fail_scenario(error) from None
 
 
 def show_simulation(
@@ -73,11 +66,16 @@ def simulate(
 
     Example: fsm simulate examples/scenarios/visitate-and-internships.yaml --xlsx out/scenario.xlsx --chart out/shares.png
     """
-    try:
-        loaded = load_scenario(scenario)
-    except ScenarioError as error:
-        raise fail_scenario(error) from None
-    show_simulation(simulated(loaded, chart), as_json, xlsx, chart, show_cpr, texts(lang))
+    with collector_paused():
+        try:
+            given = read_file(scenario)
+            check_chart(chart)
+            simulation = run_scenario(
+                given, database=None, municipalities=EVERY, name=str(scenario), directory=scenario.parent
+            )
+        except ScenarioError as error:
+            raise fail_scenario(error) from None
+        show_simulation(simulation, as_json, xlsx, chart, show_cpr, texts(lang))
 
 
 @app.command()
@@ -117,23 +115,22 @@ def forecast(
     Example: fsm forecast --municipality 851 --chart out/forecast.png
     """
     t = texts(lang)
-    source = Source("forecast", Path.cwd())
-    try:
-        scenario = Scenario.model_validate(
-            {
-                "municipality": municipality,
-                "programme": programme,
-                "base": int(base) if base.isdigit() else base,
-                "title": t._("forecast of %(municipality)s", municipality=t.municipality(municipality)),
-                "forecast": {"from": start, "window_weeks": window_weeks, "trend_months": trend_months},
-            }
-        )
-    except ValidationError as error:
-        raise fail(describe_validation_error(error)) from None
-    loaded = LoadedScenario(scenario, source)
-    try:
-        base = load_base(loaded)
-    except ScenarioError as error:
-        raise fail_scenario(error) from None
-    loaded = LoadedScenario(scenario.model_copy(update={"as_of": until or base.grant.project_end}), source)
-    show_simulation(simulated(loaded, chart, base), as_json, xlsx, chart, show_cpr, t)
+    check_chart(chart)
+    with collector_paused():
+        try:
+            simulation = forecast_simulation(
+                municipality,
+                database=None,
+                municipalities=EVERY,
+                programme=programme,
+                base=int(base) if base.isdigit() else base,
+                start=start,
+                until=until,
+                window_weeks=window_weeks,
+                trend_months=trend_months,
+                t=t,
+                directory=Path.cwd(),
+            )
+        except ScenarioError as error:
+            raise fail_scenario(error) from None
+        show_simulation(simulation, as_json, xlsx, chart, show_cpr, t)

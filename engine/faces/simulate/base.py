@@ -4,12 +4,12 @@ delivery), or a delivery folder read and validated in memory, with no database a
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,16 +41,29 @@ class BaseData:
     warnings: tuple[str, ...] = ()
 
 
-def load_base(loaded: LoadedScenario, database: Callable[[], Engine] | None = None) -> BaseData:
+class Keeps(Protocol):
+    """Where base data read from a database are kept between simulations (kept.py)."""
+
+    def base(self, key: Hashable, load: Callable[[], BaseData]) -> BaseData: ...
+
+
+def load_base(
+    loaded: LoadedScenario, database: Callable[[], Engine] | None = None, kept: Keeps | None = None
+) -> BaseData:
     """The scenario's base data: a delivery folder (relative to the scenario file) or a run's data from
-    `database()` (default: DATABASE_URL's); raises ScenarioError naming the line of `base`."""
+    `database()` (default: DATABASE_URL's), kept in `kept` when given; raises ScenarioError naming
+    the line of `base`."""
     scenario, source = loaded.scenario, loaded.source
     try:
         if scenario.base.folder is not None:
             folder = Path(os.path.normpath(source.directory / scenario.base.folder))
             return from_folder(folder, scenario.municipality, scenario.programme)
         return from_database(
-            (database or existing_database)(), scenario.base, scenario.municipality, scenario.programme
+            (database or existing_database)(),
+            scenario.base,
+            scenario.municipality,
+            scenario.programme,
+            kept,
         )
     except Problem as problem:
         raise source.error([problem]) from None
@@ -71,49 +84,60 @@ def existing_database() -> Engine:
 @contextmanager
 def read_only(engine: Engine) -> Iterator[Session]:
     """A session the database itself refuses to write with (a READ ONLY transaction on PostgreSQL,
-    `query_only` on SQLite); nothing is ever committed."""
-    with Session(engine) as session:
-        sqlite = engine.dialect.name == "sqlite"
-        session.execute(text("PRAGMA query_only = ON" if sqlite else "SET TRANSACTION READ ONLY"))
+    `query_only` on SQLite); nothing is ever committed. The session has one connection of its own:
+    SQLite's `query_only` belongs to the connection, and is turned off on that very connection before
+    it goes back to the pool (a session left to itself could give it back and turn it off on another)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        connection.execute(text("PRAGMA query_only = ON" if sqlite else "SET TRANSACTION READ ONLY"))
         try:
-            yield session
+            with Session(bind=connection) as session:
+                yield session
         finally:
-            session.rollback()
+            connection.rollback()
             if sqlite:
-                session.execute(text("PRAGMA query_only = OFF"))
-                session.rollback()
+                connection.execute(text("PRAGMA query_only = OFF"))
+                connection.rollback()
 
 
-def from_database(engine: Engine, ref: BaseRef, municipality: str, programme: str) -> BaseData:
-    """The data a run read: `ref.run`, or the latest finished run of the programme."""
+def from_database(
+    engine: Engine, ref: BaseRef, municipality: str, programme: str, kept: Keeps | None = None
+) -> BaseData:
+    """The data a run read: `ref.run`, or the latest finished run of the programme (kept in `kept`)."""
     try:
         with read_only(engine) as session:
             _check_schema(session)
             run = _run(session, ref, programme)
             if run.delivery_id is None:
                 raise Problem(("base",), f"run {run.id} read no delivery: there is no data to simulate on")
-            grant = _grant(load_grants(session, delivery=run.delivery_id, programme=programme), municipality)
-            years = [
-                y
-                for y in load_grant_years(session, delivery=run.delivery_id, programme=programme)
-                if y.municipality == municipality
-            ]
-            timelines = load_timelines(session, delivery=run.delivery_id, municipality=municipality)
-            return BaseData(
-                origin={"run": run.id, "delivery": run.delivery_id, "run_as_of": run.as_of.isoformat()},
-                grant=grant,
-                grant_years=tuple(years),
-                timelines=tuple(
-                    sorted(timelines, key=lambda t: t.citizen_id)
-                ),  # Python's order, not the collation's
-                as_of=run.as_of,
-                pack_hash=run.pack_hash,
-            )
+            if kept is None:
+                return _run_data(session, run, municipality, programme)
+            key = (engine.url.render_as_string(), run.id, run.started_at, municipality, programme)
+            return kept.base(key, lambda: _run_data(session, run, municipality, programme))
     except SQLAlchemyError as error:
         reason = str(error).splitlines()[0]
         raise Problem(
             ("base",), f"cannot read the database {engine.url.render_as_string()}: {reason}"
         ) from None
+
+
+def _run_data(session: Session, run: Run, municipality: str, programme: str) -> BaseData:
+    assert run.delivery_id is not None
+    grant = _grant(load_grants(session, delivery=run.delivery_id, programme=programme), municipality)
+    years = [
+        y
+        for y in load_grant_years(session, delivery=run.delivery_id, programme=programme)
+        if y.municipality == municipality
+    ]
+    timelines = load_timelines(session, delivery=run.delivery_id, municipality=municipality)
+    return BaseData(
+        origin={"run": run.id, "delivery": run.delivery_id, "run_as_of": run.as_of.isoformat()},
+        grant=grant,
+        grant_years=tuple(years),
+        timelines=tuple(sorted(timelines, key=lambda t: t.citizen_id)),  # Python's order, not the collation's
+        as_of=run.as_of,
+        pack_hash=run.pack_hash,
+    )
 
 
 def _check_schema(session: Session) -> None:

@@ -80,6 +80,11 @@ def parameter_value(pack: Pack, name: str, value: Any) -> Any:
             return exact
     elif (kind, type(value)) in (("integer", int), ("date", date)):
         return value
+    elif kind == "date" and isinstance(value, str):  # a date in JSON is text
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     elif kind == "code" and isinstance(value, str):
         return _codes([value], [current], name)[0]
     elif kind == "codes" and isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -89,16 +94,21 @@ def parameter_value(pack: Pack, name: str, value: Any) -> Any:
     raise Problem(("value",), f"{name} is a parameter of type {kind} ({_example(kind)}), found {value!r}")
 
 
+def code_list(current: list[str]) -> type[StrEnum] | None:
+    """The code list of SPEC's that a code parameter's current value is of (None: none is)."""
+    return next((codes for codes in CODE_LISTS if set(current) <= set(codes)), None)
+
+
 def _codes(values: list[str], current: list[str], name: str) -> list[str]:
     """Codes of the same code list as the parameter's current value (when it is one of SPEC's lists)."""
-    for codes in CODE_LISTS:
-        if set(current) <= set(codes):
-            unknown = [v for v in values if v not in set(codes)]
-            if unknown:
-                raise Problem(
-                    ("value",),
-                    f"{', '.join(unknown)}: not a code of {name} ({', '.join(c.value for c in codes)})",
-                )
+    codes = code_list(current)
+    if codes is not None:
+        unknown = [v for v in values if v not in set(codes)]
+        if unknown:
+            raise Problem(
+                ("value",),
+                f"{', '.join(unknown)}: not a code of {name} ({', '.join(c.value for c in codes)})",
+            )
     return values
 
 

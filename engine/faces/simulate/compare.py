@@ -6,15 +6,16 @@ citizen's membership or status and group — is attributed to the change from wh
 from the baseline to the end; later changes that moved it again are named too (`then_changed_by`).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from engine.rules.decide import Evaluation
 from engine.rules.programmes import MunicipalityResult
-from models.status import MunicipalityStatus, RateResult
+from models.status import MonthResult, MunicipalityStatus, RateResult
 from models.trace import Decision
 
 Key = tuple[str, str]
@@ -66,20 +67,53 @@ def rate_value(rate: RateResult) -> dict[str, Any]:
     }
 
 
-def decisions(result: MunicipalityResult, month_rule: str) -> dict[Key, Any]:
-    """Every decision of an evaluation, as JSON-ready values: rates, months, then citizens' decisions."""
-    values: dict[Key, Any] = {}
+Source = RateResult | MonthResult | Evaluation
+"""What a decision's value is read from: a rate, a month, or a citizen's evaluation."""
+
+
+def decisions(
+    result: MunicipalityResult, month_rule: str, subjects: Container[str] | None = None
+) -> dict[Key, Source]:
+    """The decisions of an evaluation — rates, months, then citizens' decisions by decision and
+    subject — each with what its value is read from; with `subjects`, only the citizens' decisions
+    about those."""
+    found: dict[Key, Source] = {}
     for rate, decision in zip(result.status.rates, result.rates, strict=True):
-        values[decision.decision, decision.subject] = rate_value(rate)
+        found[decision.decision, decision.subject] = rate
     for month in result.status.months:
-        values[month_rule, month.month] = {
-            "effort_group": month.effort_group,
-            "in_activity": month.in_activity,
-            "qualifies": month.qualifies,
+        found[month_rule, month.month] = month
+    chosen = [e for e in result.evaluations if subjects is None or e.subject in subjects]
+    for e in sorted(chosen, key=lambda e: (e.decision, e.subject)):
+        found[e.decision, e.subject] = e
+    return found
+
+
+class Values:
+    """Decisions' JSON-ready values, each made once: the evaluations of a simulation's steps share
+    the outcome of every citizen a change did not touch."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[Source, Any]] = {}
+
+    def __call__(self, source: Source | None) -> Any:
+        if source is None:
+            return None
+        known = self._made.get(id(source))
+        if known is None:
+            known = self._made[id(source)] = (source, _value(source))  # (kept: its id stays its own)
+        return known[1]
+
+
+def _value(source: Source) -> Any:
+    if isinstance(source, RateResult):
+        return rate_value(source)
+    if isinstance(source, MonthResult):
+        return {
+            "effort_group": source.effort_group,
+            "in_activity": source.in_activity,
+            "qualifies": source.qualifies,
         }
-    for e in sorted(result.evaluations, key=lambda e: (e.decision, e.subject)):
-        values[e.decision, e.subject] = to_jsonable_python({"outcome": e.passed, **e.detail})
-    return values
+    return to_jsonable_python({"outcome": source.passed, **source.detail})
 
 
 def differences(
@@ -87,19 +121,24 @@ def differences(
 ) -> list[Difference]:
     """What differs between the first result (the baseline) and the last, attributed to changes:
     results[i + 1] is the evaluation after changes[i]. A month is attributed by its qualification
-    when that differs (its counts are the facts it was decided on), else by its counts."""
-    steps = [decisions(result, month_rule) for result in results]
-    baseline, final = steps[0], steps[-1]
+    when that differs (its counts are the facts it was decided on), else by its counts. Only the
+    decisions that differ are looked up in the evaluations between."""
+    value = Values()
+    first, last = decisions(results[0], month_rule), decisions(results[-1], month_rule)
+    differing = [
+        key for key in dict.fromkeys([*first, *last]) if value(first.get(key)) != value(last.get(key))
+    ]
+    subjects = {subject for _, subject in differing}
+    between = [decisions(result, month_rule, subjects) for result in results[1:-1]]
+    steps = [first, *between, last] if len(results) > 1 else [first]
     rates = {
         (after.decision, after.subject): (before, after)
         for before, after in zip(results[0].rates, results[-1].rates, strict=True)
     }
     found = []
-    for key in dict.fromkeys([*baseline, *final]):
-        if final.get(key) == baseline.get(key):
-            continue
-        history = [step.get(key) for step in steps]
-        outcomes = [value and value["qualifies"] for value in history] if key[0] == month_rule else history
+    for key in differing:
+        history = [value(step.get(key)) for step in steps]
+        outcomes = [v and v["qualifies"] for v in history] if key[0] == month_rule else history
         start = _since(outcomes if outcomes[-1] != outcomes[0] else history)
         decision, subject = key
         found.append(
@@ -107,8 +146,8 @@ def differences(
                 decision=decision,
                 subject=subject,
                 citizen=key not in rates and decision != month_rule,
-                baseline=baseline.get(key),
-                scenario=final.get(key),
+                baseline=history[0],
+                scenario=history[-1],
                 change=changes[start - 1],
                 then_changed_by=tuple(
                     changes[i - 1] for i in range(start + 1, len(history)) if history[i] != history[i - 1]

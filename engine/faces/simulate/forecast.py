@@ -10,7 +10,7 @@ the rules, not this module, decide whether and when rates trigger.
 """
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -175,15 +175,21 @@ def measure(options: ForecastOptions, start: date, context: Context, at_start: M
 
 
 def project(
-    pace: Pace, terms: Terms, state: State, at_start: MunicipalityResult, grant: Grant, end: date
+    pace: Pace,
+    terms: Terms,
+    state: State,
+    at_start: MunicipalityResult,
+    grant: Grant,
+    end: date,
+    context: Callable[[State], Context],
 ) -> Projection:
     """The changes that continue the pace from the day after F to `end` (`at_start`: the evaluation
-    of `state` as of F)."""
+    of `state` as of F; `context`: what operations see of a state, judged on `at_start`)."""
     visits = _visitations(pace, end)
-    context = Context.of(terms, state, at_start)
+    before = context(state)
     for change in visits:
-        state = apply(change, state, context).state
-    visited = Context.of(terms, state, at_start)
+        state = apply(change, state, before).state
+    visited = context(state)
     code = _activity(visited, state)
     added = _activities(pace, visited, grant, end, code)
     return Projection(

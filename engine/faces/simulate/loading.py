@@ -7,6 +7,7 @@ Decimals are read exactly (`0.35` is `Decimal("0.35")`, as in the rule packs), n
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,24 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+@dataclass(frozen=True)
+class Located:
+    """A problem found in a scenario: its place, its line (None: the text has none, e.g. a form's), the
+    message alone (for a form to show beside the field) and the line `fsm simulate` prints."""
+
+    path: Place
+    line: int | None
+    message: str
+    text: str
+
+
 class ScenarioError(Exception):
     """A scenario that cannot be simulated: one message per problem, each naming the file and line."""
 
-    def __init__(self, messages: Sequence[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = list(messages)
+    def __init__(self, found: Sequence[Located]) -> None:
+        self.found = list(found)
+        self.messages = [problem.text for problem in self.found]
+        super().__init__("\n".join(self.messages))
 
 
 class Problem(Exception):
@@ -93,8 +106,11 @@ class Source:
     def message(self, problem: Problem) -> str:
         return f"{self.where(problem.path)}: {problem.message}"
 
+    def located(self, problem: Problem) -> Located:
+        return Located(problem.path, self.line(problem.path), problem.message, self.message(problem))
+
     def error(self, problems: Iterable[Problem]) -> ScenarioError:
-        return ScenarioError([self.message(p) for p in problems])
+        return ScenarioError([self.located(p) for p in problems])
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,19 @@ class LoadedScenario:
 class _LineLoader(_ExactLoader):
     """The rule packs' exact YAML loader, used node by node so that lines are kept."""
 
+    def construct_scalar(self, node: yaml.Node) -> Any:
+        """Text with JSON's escaped surrogate pairs (`"\\ud83d\\ude00"`, which YAML reads as two
+        halves) as the one character they are; half a pair is no text."""
+        value = super().construct_scalar(node)
+        if not isinstance(value, str) or not any("\ud800" <= c <= "\udfff" for c in value):
+            return value
+        try:
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "half a surrogate pair (\\uD800-\\uDFFF) is no character", node.start_mark
+            ) from None
+
 
 def _timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
     """A date-like value that is no real date (`2018-02-30`) stays text, for pydantic to name with its line."""
@@ -115,63 +144,110 @@ def _timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _decimal(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A number with a point is an exact decimal; one Decimal cannot read (`.inf`, `.nan`) stays text."""
+    value = loader.construct_scalar(node)
+    try:
+        exact = Decimal(value)
+    except ArithmeticError:
+        return value
+    return exact if exact.is_finite() else value
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 
 def load_scenario(path: Path) -> LoadedScenario:
     """Read and validate a scenario file; raises ScenarioError naming every problem's line."""
+    return parse_scenario(read_file(path), Source(str(path), path.parent))
+
+
+def read_file(path: Path) -> str:
+    """A scenario file's text; raises ScenarioError when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([f"{path}: cannot read: {error}"]) from None
-    return parse_scenario(text, Source(str(path), path.parent))
+        message = f"cannot read: {error}"
+        raise ScenarioError([Located((), None, message, f"{path}: {message}")]) from None
 
 
 def parse_scenario(text: str, source: Source) -> LoadedScenario:
+    """A scenario's text (YAML; JSON is YAML too) read and validated."""
+    data, located = read_document(text, source)
+    return validated(data, located)
+
+
+def read_document(text: str, source: Source) -> tuple[Any, Source]:
+    """A scenario's text as data (decimals exact), and its source with the line of every place;
+    raises ScenarioError for text that is no YAML, empty, or has a key twice."""
+    try:
+        node, data = _read(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else None
+        raise _not_yaml(source, where, str(error.problem or error.context)) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow (a control character)
+        before = text[: error.position]
+        where = (before.count("\n") + 1, error.position - before.rfind("\n"))
+        raise _not_yaml(source, where, f"character #x{error.character:04x}: {error.reason}") from None
+    if node is None:
+        message = "the scenario file is empty"
+        raise ScenarioError([Located((), None, message, f"{source.name}: {message}")])
+    lines: dict[Place, int] = {}
+    twice: list[Located] = []
+    _walk(node, (), lines, twice, source.name)
+    if twice:
+        raise ScenarioError(twice)
+    return data, Source(source.name, source.directory, lines)
+
+
+def _read(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node (for its lines) and its data."""
     loader = _LineLoader(text)
     try:
         node = loader.get_single_node()
-        data = None if node is None else loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(
-            [f"{source.name}{line}: not valid YAML: {error.problem or error.context}"]
-        ) from None
+        return node, None if node is None else loader.construct_document(node)
     finally:
         loader.dispose()
-    if node is None:
-        raise ScenarioError([f"{source.name}: the scenario file is empty"])
-    lines: dict[Place, int] = {}
-    twice: list[str] = []
-    _walk(node, (), lines, twice)
-    located = Source(source.name, source.directory, lines)
-    if twice:
-        raise ScenarioError([f"{located.name}, {message}" for message in twice])
+
+
+def _not_yaml(source: Source, where: tuple[int, int] | None, problem: str) -> ScenarioError:
+    message = f"not valid YAML: {problem}"
+    line = f", line {where[0]}, column {where[1]}" if where else ""
+    return ScenarioError(
+        [Located((), where[0] if where else None, message, f"{source.name}{line}: {message}")]
+    )
+
+
+def validated(data: Any, source: Source) -> LoadedScenario:
+    """A scenario's data (read from a file, or a form's JSON) as a Scenario; raises ScenarioError."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise located.error(problems(error, data)) from None
-    return LoadedScenario(scenario, located)
+        raise source.error(problems(error, data)) from None
+    return LoadedScenario(scenario, source)
 
 
-def _walk(node: yaml.Node, path: Place, lines: dict[Place, int], twice: list[str]) -> None:
+def _walk(node: yaml.Node, path: Place, lines: dict[Place, int], twice: list[Located], name: str) -> None:
     """Record the line of every key and list item below `node`; a key given twice is a problem
     (YAML would silently keep the last one)."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             here = (*path, key.value)
+            line = key.start_mark.line + 1
             if here in lines:
+                message = f"given twice (first on line {lines[here]})"
                 twice.append(
-                    f"line {key.start_mark.line + 1}, {location(here)}: given twice (first on line {lines[here]})"
+                    Located(here, line, message, f"{name}, line {line}, {location(here)}: {message}")
                 )
                 continue
-            lines[here] = key.start_mark.line + 1
-            _walk(value, here, lines, twice)
+            lines[here] = line
+            _walk(value, here, lines, twice, name)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, twice)
+            _walk(item, (*path, index), lines, twice, name)
 
 
 def problems(error: ValidationError, data: Any) -> list[Problem]:

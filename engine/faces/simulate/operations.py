@@ -48,9 +48,17 @@ class Context:
     params: Mapping[str, Any]
 
     @classmethod
-    def of(cls, terms: Terms, state: State, result: MunicipalityResult) -> "Context":
+    def of(
+        cls,
+        terms: Terms,
+        state: State,
+        result: MunicipalityResult,
+        view: Callable[[CitizenTimeline], Member] | None = None,
+    ) -> "Context":
+        """`view`: a member's view of their timeline under `result.place` (default: made afresh)."""
+        member = view or (lambda timeline: terms.member(timeline, result.place))
         ids = terms.members(result.evaluations)
-        members = {cid: terms.member(t, result.place) for cid, t in state.timelines.items() if cid in ids}
+        members = {cid: member(t) for cid, t in state.timelines.items() if cid in ids}
         return cls(terms, result.status.municipality, members, result.rate_params)
 
 

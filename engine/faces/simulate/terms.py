@@ -16,13 +16,15 @@ participate, are in the group `effort_group` and have no exemption; the activiti
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol
 
 from engine.rules.decide import Evaluation
 from engine.rules.facts import fsm2 as fsm2_facts
 from engine.rules.facts.fsm1 import first_day_away
 from engine.rules.facts.fsm1_rates import Progress, must_be_visitated, progress
-from engine.rules.programmes import Municipality
+from engine.rules.payout import money
+from engine.rules.programmes import Municipality, MunicipalityResult
 from engine.rules.programmes.fsm2 import participation_of
 from models.codes import GROUPS_BY_PROGRAMME, GrantProgramme
 from models.domain import CitizenTimeline
@@ -55,6 +57,21 @@ class Member(Protocol):
 
 
 @dataclass(frozen=True)
+class Step:
+    """A step of the rate paid for the monthly share of the effort group in counting activity: the
+    share a month must reach, in how many consecutive months, what the rate then pays."""
+
+    rate: int
+    rule: str
+    """The rule a month must pass (its id in the pack)."""
+    share: Decimal
+    months: int
+    pays: Decimal
+    reached: bool
+    """Reached by the months ended by the as-of date."""
+
+
+@dataclass(frozen=True)
 class Terms:
     programme: GrantProgramme
     members: Callable[[Iterable[Evaluation]], set[str]]
@@ -68,6 +85,12 @@ class Terms:
     """A member's view, from their timeline and what the evaluation was made under."""
     no_exit: Callable[[str, Mapping[str, Any]], str | None]
     """Why an `exit` with this reason would not end membership (None: it does)."""
+    status_decision: str
+    """The decision with a member's status on the as-of date (its detail: exit status and group)."""
+    visitation_rate: int | None
+    """The rate that waits for every member to be visitated (None: no rate does)."""
+    ladder: Callable[[MunicipalityResult], tuple[Step, ...]]
+    """The steps of the rate paid for the monthly share, in order, from an evaluation."""
 
     def counting(self, params: Mapping[str, Any]) -> frozenset[str]:
         return frozenset(params[self.counting_activities])
@@ -130,6 +153,30 @@ def fsm2_no_exit(reason: str, params: Mapping[str, Any]) -> str | None:
     return f"{reason} does not end a participation in FSM2: only moving out, death and {ending} do"
 
 
+def fsm1_ladder(result: MunicipalityResult) -> tuple[Step, ...]:
+    """Rate 3: `rate3_months` consecutive months at `rate3_share` pay rate 3's part of the grant."""
+    params, rate3 = result.rate_params, result.status.rates[2]
+    share, months = params["rate3_share"], params["rate3_months"]
+    return (Step(3, "fsm1.rate3.month_qualifies", share, months, rate3.amount, rate3.triggered),)
+
+
+def fsm2_ladder(result: MunicipalityResult) -> tuple[Step, ...]:
+    """Rate 2's ladder: one month at the first step's share pays its payout, one at the full step's
+    the rest of the grant (what is reached is what the rules found, `blocked_by.steps`)."""
+    params, status = result.rate_params, result.status
+    blocked = status.rates[1].blocked_by
+    reached = {step["step"]: step["reached_in"] is not None for step in blocked["steps"]} if blocked else {}
+    first = money(status.grant * params["rate2_first_step_payout"])
+    rest = status.grant - status.rates[0].amount
+    return tuple(
+        Step(2, rule, params[share], 1, pays, reached.get(rule, True))
+        for rule, share, pays in (
+            ("fsm2.rate2.first_step", "rate2_first_step_share", first),
+            ("fsm2.rate2.full_step", "rate2_full_step_share", rest),
+        )
+    )
+
+
 def passed(decision: str) -> Callable[[Iterable[Evaluation]], set[str]]:
     return lambda evaluations: {e.subject for e in evaluations if e.decision == decision and e.passed}
 
@@ -188,6 +235,9 @@ TERMS = {
         counting_activities="company_directed_activities",
         member=fsm1_member,
         no_exit=fsm1_no_exit,
+        status_decision="fsm1.status",
+        visitation_rate=2,
+        ladder=fsm1_ladder,
     ),
     "fsm2": Terms(
         programme=GrantProgramme.fsm2,
@@ -197,6 +247,9 @@ TERMS = {
         counting_activities="counted_activities",
         member=fsm2_member,
         no_exit=fsm2_no_exit,
+        status_decision="fsm2.status",
+        visitation_rate=None,
+        ladder=fsm2_ladder,
     ),
 }
 
