@@ -52,13 +52,7 @@ PAGES = (
     Page("not-found", "/{missing}", "/runs/99", "alice", status=404),
 )
 
-KNOWN_GAPS: dict[str, tuple[str, ...]] = {
-    # Issue 16 is reworking the diff page (engine/faces/web/diff.py and templates/diff.html, which
-    # this work leaves alone): until it is merged its words are English and its table does not scroll
-    # in a frame of its own at 375 px (templates/_tables.html's `scroll` and `downloads` macros, and
-    # web/tables.py's `send`, are there for it). Its axe check and screenshots run like any page's.
-    "diff": ("no-english",),
-}
+KNOWN_GAPS: dict[str, tuple[str, ...]] = {}
 """The only place a page may be exempted from a test (by the test's name in `known_gap`): the
 exempted test is expected to fail, and fails when it passes — remove the exemption then."""
 

@@ -3,12 +3,14 @@ members, exits, visitation, each rate's date and amount, each month — with why
 page at a time; runs of different programmes refused unless asked for; other as-of dates and
 deliveries said first; computed once per pair and stored. On SQLite and PostgreSQL."""
 
+import io
 import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -19,6 +21,7 @@ from engine.runs import diff as diffs
 from engine.runs import results
 from engine.runs.run import nightly_run
 from engine.synthetic import Municipality, aalborg, herning, write_delivery
+from engine.words import worded
 from models.access import AccessLog
 from models.domain import ActivityPeriod, SupportPeriod
 from models.runs import DiffChange, RunDiff, StoredDecision
@@ -44,7 +47,7 @@ def compared(engine: Engine, first: int, second: int, **options: bool) -> diffs.
 
 def only(found: diffs.Diff, code: str) -> dict:
     (entry,) = [m for m in found.summary["municipalities"] if m["code"] == code]
-    return entry
+    return worded(entry)
 
 
 def test_a_raised_grant_changes_every_rate_s_amount_and_says_why(engine: Engine, tmp_path: Path):
@@ -63,7 +66,7 @@ def test_a_raised_grant_changes_every_rate_s_amount_and_says_why(engine: Engine,
         (3, "300000.00", "600000.00"),
     ]
     assert all(r["why"][0] == "the grant: 1000000.00 → 2000000.00 kr" for r in entry["rates"])
-    assert found.total == 0 and found.summary["runs"]["notes"] == [
+    assert found.total == 0 and worded(found.summary["runs"]["notes"]) == [
         "run 1 read the data as known after delivery 1, run 2 after delivery 2"
     ]
 
@@ -109,7 +112,7 @@ def test_a_later_as_of_date_adds_months_and_says_so(engine: Engine, tmp_path: Pa
     for day in (date(2018, 3, 2), date(2018, 6, 1)):
         nightly_run(engine, as_of=day)
     found = compared(engine, 1, 2)
-    assert found.summary["runs"]["notes"] == [
+    assert worded(found.summary["runs"]["notes"]) == [
         "run 1 is as of 2018-03-02, run 2 as of 2018-06-01: decisions may change with the date alone"
     ]
     entry = only(found, "851")
@@ -254,7 +257,7 @@ def test_fsm_diff_pages_the_citizens_after_the_summary_and_masks_cpr(retirements
     lines = first.output.splitlines()
     assert lines[0].startswith("From run 1 (fsm1 as of 2019-08-31, delivery 1, every municipality) to run 2")
     assert lines[2] == "5 citizens' decisions changed; 1 municipalities changed, 0 unchanged"
-    assert lines[3] == "municipality 851: 5 citizens' decisions changed"
+    assert lines[3] == "municipality Aalborg (851): 5 citizens' decisions changed"
     assert "citizens: 5 changes, page 1 of 3" in first.output and "more: --page 2" in first.output
     assert sum("fsm1.status: passed" in line for line in lines) == 2
     assert "-xxxx" in first.output
@@ -278,8 +281,10 @@ def test_the_web_pages_the_diff_and_logs_every_citizen_it_shows(retirements: Eng
     add_web_users(retirements)
     with logged_in(retirements, "alice") as client:
         page = client.get("/diff?first=1&second=2").text
-        assert "municipality 851: 5 citizens&#39; decisions changed" in page
-        assert "exits.foertidspension" in page and page.count("/runs/2/citizens/") == 5
+        assert "kommune Aalborg (851): afgørelser ændret for 5 borgere" in page
+        assert "afgange førtidspension" in page and page.count("/runs/2/citizens/") == 5
+        english = client.get("/diff?first=1&second=2", headers={"Accept-Language": "en"}).text
+        assert "municipality Aalborg (851): 5 citizens&#39; decisions changed" in english
         api = client.get("/api/diff?first=1&second=2&per_page=2&page=2").json()
         assert (api["summary"], api["total"], len(api["changes"])) == (None, 5, 2)
         assert all(c["subject"].endswith("-xxxx") for c in api["changes"])
@@ -288,8 +293,27 @@ def test_the_web_pages_the_diff_and_logs_every_citizen_it_shows(retirements: Eng
     with Session(retirements) as session:
         logged = session.execute(select(AccessLog.action, AccessLog.citizen_id).order_by(AccessLog.id)).all()
     ids = sorted(shown_ids(retirements))
-    assert [c for a, c in logged if a == "diff 1→2 page"] == ids
+    assert [c for a, c in logged if a == "diff 1→2 page"] == ids + ids  # in Danish, then in English
     assert [c for a, c in logged if a == "diff 1→2 api"] == ids[2:4] + ids
+
+
+def test_the_web_downloads_every_citizen_of_a_diff_at_once(retirements: Engine):
+    add_web_users(retirements)
+    with logged_in(retirements, "alice") as client:
+        listed = client.get("/api/diff?first=1&second=2&per_page=1000").json()
+        response = client.get("/diff/downloads/citizens.xlsx?first=1&second=2")
+        rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
+        danish = client.get("/diff/downloads/citizens.csv?first=1&second=2").content.decode("utf-8-sig")
+    assert rows[0] == ("kommune", "borger", "afgørelse", "før", "efter", "fejler nu", "fordi")
+    assert [r[1] for r in rows[1:]] == [c["subject"] for c in listed["changes"]] and len(rows) == 6
+    assert all(r[0] == "Aalborg (851)" and r[1].endswith("-xxxx") for r in rows[1:])
+    assert all(r[3].startswith("opfyldt, Gruppe ") for r in rows[1:])
+    assert all(r[4].startswith("fejlet, afgang førtidspension, Gruppe ") for r in rows[1:])
+    assert len(danish.splitlines()) == 6 and danish.startswith("kommune;borger;afgørelse;før;efter")
+    with Session(retirements) as session:
+        logged = session.scalars(select(AccessLog).where(AccessLog.action == "download diff xlsx")).all()
+    assert sorted(r.citizen_id for r in logged) == sorted(shown_ids(retirements))
+    assert {(r.run_id, r.detail) for r in logged} == {(2, "from run 1")}
 
 
 def test_a_run_that_has_not_finished_cannot_be_compared(web_runs: WebRuns):

@@ -35,6 +35,7 @@ DOWNLOADS = {
     "/runs/{run_id}/downloads/municipalities.{fmt}": "/runs/2/downloads/municipalities",
     "/runs/{run_id}/municipalities/{municipality}/downloads/{table}.{fmt}": "/runs/2/municipalities/851/downloads/rates",
     "/runs/{run_id}/citizens/{ref}/downloads/rules.{fmt}": "/runs/2/citizens/{ref}/downloads/rules",
+    "/diff/downloads/citizens.{fmt}": "/diff/downloads/citizens?first=1&second=2",
 }
 """Every download route, with a URL of it (without the format); the tests below read each."""
 
@@ -275,6 +276,7 @@ def test_libreoffice_opens_every_download_with_its_dates_numbers_and_letters(ali
         "months": "/runs/2/municipalities/851/downloads/months",
         "members": f"{MEMBERS}?group=1",
         "rules": f"/runs/2/citizens/{ref}/downloads/rules",
+        "diff": "/diff/downloads/citizens?first=1&second=2",
     }
     (tmp_path / "xlsx").mkdir()
     (tmp_path / "csv").mkdir()
@@ -292,6 +294,7 @@ def test_libreoffice_opens_every_download_with_its_dates_numbers_and_letters(ali
     assert "2;FALSE;;4.699.600,00 kr.;10 ikke visiteret pr. 31-08-2019" in sheets["rates"]
     assert "april 2018;473;194;41,0 %;TRUE;" in sheets["months"]
     assert "Gruppe 1 – indsatsgruppen" in sheets["members"] and "31-12-2016" in sheets["rules"]
+    assert sheets["diff"].startswith("kommune;borger;afgørelse;før;efter;fejler nu;fordi")
     typed = tmp_path / "typed"
     libreoffice(sorted((tmp_path / "csv").iterdir()), "xlsx", typed, tmp_path, infilter=CSV_DANISH)
     read = {
@@ -307,6 +310,7 @@ def test_libreoffice_opens_every_download_with_its_dates_numbers_and_letters(ali
     assert april[1:3] == (473, 194) and abs(april[3] - 194 / 473) < 0.0005
     assert read["members"][1][3] == "Gruppe 1 – indsatsgruppen" and read["members"][0][1] == "stadig aktiv"
     assert read["rules"][1][2] == datetime(2016, 12, 31) and "udsøgt" in read["rules"][1][9]
+    assert read["diff"][0][3:5] == ("før", "efter")  # runs 1 and 2 differ in no citizen: test_diff.py
 
 
 def test_libreoffice_reads_the_run_export_for_danish_excel(alice, tmp_path: Path):

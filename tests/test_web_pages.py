@@ -132,9 +132,10 @@ def test_finding_a_citizen_by_cpr_number_posts_it_and_redirects_to_the_reference
 def test_the_diff_page_lists_the_changes_between_two_runs(alice):
     page = html(alice, "/diff?first=1&second=2")
     assert (
-        "decisions differ" in page
-        and "rate 3: not triggered" in page
-        and "note: run 1 is as of 2018-03-02" in page
+        "borgeres afgørelser er ændret" in page
+        and "rate 3: ikke udløst (3.524.700,00\xa0kr.) → udløst 30-06-2018" in page
+        and "bemærk: kørsel 1 er opgjort pr. 02-03-2018, kørsel 2 pr. 31-08-2019" in page
+        and "de seneste dec. 2017 (78 flere); jan. 2018 (63 flere)" in page
     )
 
 

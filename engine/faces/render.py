@@ -12,8 +12,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from engine.faces.i18n import ENGLISH, Texts
+from engine.faces.i18n import ENGLISH, N_, Texts
 from engine.rules.pack import AllOf, AnyOf, Compare, Condition, Pack, ParamRef, Ratio, Rule
+from engine.runs import diff as diffs
 from models import cpr
 from models.status import MunicipalityStatus
 from models.trace import Decision
@@ -279,81 +280,137 @@ def masked_status(status: MunicipalityStatus, *, full_cpr: bool = False) -> dict
     return document
 
 
-def _amount(text: str) -> str:
-    return f"{Decimal(text):,.2f} kr"
-
-
-def _rate_terms(terms: Mapping[str, Any] | None) -> str:
+def _rate_terms(terms: Mapping[str, Any] | None, t: Texts) -> str:
     if terms is None:
-        return "no such rate"
+        return t._("no such rate")
+    amount = t.money(Decimal(terms["amount"]))
     if not terms["triggered"]:
-        return f"not triggered ({_amount(terms['amount'])})"
-    return f"triggered on {terms['date']}, {_amount(terms['amount'])}"
-
-
-def _month_terms(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
-    """A month's figures, each `before → after` where it changed."""
-    if before is None or after is None:
-        return (
-            ("not looked at → " if before is None else "")
-            + _month_figures(before or after)
-            + (" → not looked at" if after is None else "")
-        )
-    return _month_figures(before, after)
-
-
-def _month_figures(before: Mapping[str, Any], after: Mapping[str, Any] | None = None) -> str:
-    def pair(name: str, words: Any = None) -> str:
-        shown = words or (lambda v: str(v))
-        if after is None or before[name] == after[name]:
-            return shown(before[name])
-        return f"{shown(before[name])} → {shown(after[name])}"
-
-    def qualifies(value: bool) -> str:
-        return "qualifies" if value else "does not qualify"
-
-    return (
-        f"effort group {pair('effort_group')}, counted {pair('in_activity')}, {pair('qualifies', qualifies)}"
+        return t._("not triggered (%(amount)s)", amount=amount)
+    return t._(
+        "triggered on %(day)s, %(amount)s", day=t.day(date.fromisoformat(terms["date"])), amount=amount
     )
 
 
-def diff_header(runs: Mapping[str, Any]) -> list[str]:
-    """The two runs of a diff and what differs between them besides their results."""
+def _month_terms(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, t: Texts) -> str:
+    """A month's figures, each `before → after` where it changed."""
+    if before is None or after is None:
+        unseen = t._("not looked at")
+        figures = _month_figures(before or after, None, t)  # type: ignore[arg-type]
+        return f"{unseen} → {figures}" if before is None else f"{figures} → {unseen}"
+    return _month_figures(before, after, t)
 
-    def run(r: Mapping[str, Any]) -> str:
-        data = f"delivery {r['delivery']}" if r["delivery"] is not None else "no delivery"
-        return f"run {r['run']} ({r['programme']} as of {r['as_of']}, {data}, {r['municipality'] or 'every municipality'})"
 
+def _month_figures(before: Mapping[str, Any], after: Mapping[str, Any] | None, t: Texts) -> str:
+    def pair(name: str, words: Any = str) -> str:
+        if after is None or before[name] == after[name]:
+            return words(before[name])
+        return f"{words(before[name])} → {words(after[name])}"
+
+    def qualifies(value: bool) -> str:
+        return t._("qualifies") if value else t._("does not qualify")
+
+    return t._(
+        "effort group %(group)s, counted %(counted)s, %(qualifies)s",
+        group=pair("effort_group", t.integer),
+        counted=pair("in_activity", t.integer),
+        qualifies=pair("qualifies", qualifies),
+    )
+
+
+FIGURES = {"members": N_("members"), "active": N_("active"), "grant": N_("grant")}
+
+
+def _figure(what: str, t: Texts) -> str:
+    """A municipality's figure in a diff: members, active, the grant, `exits.<status>`, `visitation.<group>`."""
+    kind, _, key = what.partition(".")
+    if kind == "exits":
+        return t._("exits %(status)s", status=t.code("exit", key))
+    if kind == "visitation":
+        return t._("visitation %(group)s", group=key)
+    return t._(FIGURES[what])
+
+
+def outcome(words: str, decision: str, t: Texts = ENGLISH) -> str:
+    """A decision's outcome as a diff stores it (`passed, exit <status>, group <key>`), in words."""
+    verdict, exit_status, group = diffs.outcome_parts(words)
+    shown = [t._(verdict)]
+    if exit_status is not None:
+        shown.append(t._("exit %(status)s", status=t.code("exit", exit_status)))
+    if group is not None:
+        shown.append(t.group(decision.partition(".")[0], group))
+    return ", ".join(shown)
+
+
+def diff_run(r: Mapping[str, Any], t: Texts = ENGLISH) -> str:
+    """A run of a diff in words: its number, programme, as-of date, delivery and scope."""
+    return t._(
+        "run %(run)s (%(programme)s as of %(day)s, %(data)s, %(scope)s)",
+        run=r["run"],
+        programme=r["programme"],
+        day=t.day(date.fromisoformat(r["as_of"])),
+        data=t._("delivery %(delivery)s", delivery=r["delivery"])
+        if r["delivery"] is not None
+        else t._("no delivery"),
+        scope=t.municipality(r["municipality"]) if r["municipality"] else t._("every municipality"),
+    )
+
+
+def diff_header(runs: Mapping[str, Any], t: Texts = ENGLISH) -> list[str]:
+    """The two runs of a diff and what differs between them besides their results (each note a line
+    starting `note:`, in the reader's language)."""
+    note = t._("note: %(note)s")
     return [
-        f"From {run(runs['first'])} to {run(runs['second'])}",
-        *(f"note: {note}" for note in runs["notes"]),
+        t._(
+            "From %(first)s to %(second)s",
+            first=diff_run(runs["first"], t),
+            second=diff_run(runs["second"], t),
+        ),
+        *(note % {"note": text} for text in t.worded(runs["notes"])),
     ]
 
 
-def diff_counts(summary: Mapping[str, Any]) -> str:
-    return (
-        f"{summary['citizen_changes']} citizens' decisions changed; {len(summary['municipalities'])} "
-        f"municipalities changed, {summary['unchanged_municipalities']} unchanged"
+def diff_counts(summary: Mapping[str, Any], t: Texts = ENGLISH) -> str:
+    return t._(
+        "%(citizens)s citizens' decisions changed; %(changed)s municipalities changed, %(unchanged)s unchanged",
+        citizens=t.integer(summary["citizen_changes"]),
+        changed=t.integer(len(summary["municipalities"])),
+        unchanged=t.integer(summary["unchanged_municipalities"]),
     )
 
 
-def diff_municipality(entry: Mapping[str, Any]) -> list[str]:
+def diff_municipality(entry: Mapping[str, Any], t: Texts = ENGLISH) -> list[str]:
     """A municipality's summary in a diff, a line per change (the first line names it)."""
-    lines = [f"municipality {entry['code']}: {entry['citizens']} citizens' decisions changed"]
+    lines = [
+        t._(
+            "municipality %(municipality)s: %(citizens)s citizens' decisions changed",
+            municipality=t.municipality(entry["code"]),
+            citizens=t.integer(entry["citizens"]),
+        )
+    ]
     if "only_in" in entry:
-        lines.append(f"  evaluated by run {entry['only_in']} only")
+        lines.append("  " + t._("evaluated by run %(run)s only", run=entry["only_in"]))
     figures = "; ".join(
-        f"{f['what']} {value(f['before'])} → {value(f['after'])}" for f in entry.get("figures", ())
+        f"{_figure(f['what'], t)} {value(f['before'], t)} → {value(f['after'], t)}"
+        for f in entry.get("figures", ())
     )
     if figures:
         lines.append(f"  {figures}")
     for rate in entry.get("rates", ()):
         lines.append(
-            f"  rate {rate['rate']}: {_rate_terms(rate['before'])} → {_rate_terms(rate['after'])}; "
-            f"because of {'; '.join(rate['why'])}"
+            "  "
+            + t._(
+                "rate %(rate)s: %(before)s → %(after)s; because of %(why)s",
+                rate=rate["rate"],
+                before=_rate_terms(rate["before"], t),
+                after=_rate_terms(rate["after"], t),
+                why="; ".join(t.worded(rate["why"])),
+            )
         )
     for month in entry.get("months", ()):
-        lines.append(f"  {month['month']}: {_month_terms(month['before'], month['after'])} ({month['why']})")
+        lines.append(
+            f"  {t.month(month['month'])}: {_month_terms(month['before'], month['after'], t)} "
+            f"({t.worded(month['why'])})"
+        )
     return lines
 
 

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from engine.rules.pack import Pack
 from engine.runs.results import stored_pack
+from engine.words import N_, said, worded
 from models.runs import DiffChange, Evidence, Run, RunDiff, RunMunicipality, StoredDecision
 
-VERSION = 1
+VERSION = 2
 """Of what a diff says and how: a diff stored by a release with another version is computed again."""
 FIGURES = ("members", "active", "grant")
 MONTH_FIGURES = ("effort_group", "in_activity", "qualifies")
@@ -260,13 +261,21 @@ def _evidence(connection: Connection, run_id: int, ids: Iterable[int]) -> dict[i
 
 
 def _words(row: Sequence[Any] | None) -> str:
+    """A decision's outcome as stored with a change: `passed, exit <status>, group <key>` (said_outcome)."""
     if row is None:
-        return "not evaluated"
-    words = ["passed" if row[3] else "failed"]
+        return N_("not evaluated")
+    words = [N_("passed") if row[3] else N_("failed")]
     words += [
         f"{label} {value}" for label, value in (("exit", row[4]), ("group", row[5])) if value is not None
     ]
     return ", ".join(words)
+
+
+def outcome_parts(words: str) -> tuple[str, str | None, str | None]:
+    """A stored outcome (`_words`) as its verdict, exit status and group (None: not in it)."""
+    verdict, *rest = words.split(", ")
+    parts = dict(part.split(" ", 1) for part in rest)
+    return verdict, parts.get("exit"), parts.get("group")
 
 
 def _citizen_changes(session: Session, first: Run, second: Run) -> list[Change]:
@@ -319,25 +328,57 @@ def _run_header(run: Run) -> dict[str, Any]:
     }
 
 
-def _notes(first: Run, second: Run) -> list[str]:
+def _notes(first: Run, second: Run) -> list[dict[str, Any]]:
     """What differs between the runs besides their results, said first."""
     notes = []
+    runs = {"first": first.id, "second": second.id}
     if first.programme != second.programme:
         notes.append(
-            f"the runs are of different programmes ({first.programme}, {second.programme}): their decisions have other names"
+            said(
+                N_(
+                    "the runs are of different programmes (%(before)s, %(after)s): "
+                    "their decisions have other names"
+                ),
+                before=first.programme,
+                after=second.programme,
+            )
         )
     if first.as_of != second.as_of:
         notes.append(
-            f"run {first.id} is as of {first.as_of}, run {second.id} as of {second.as_of}: decisions may change with the date alone"
+            said(
+                N_(
+                    "run %(first)s is as of %(before)s, run %(second)s as of %(after)s: "
+                    "decisions may change with the date alone"
+                ),
+                **runs,
+                before=first.as_of.isoformat(),
+                after=second.as_of.isoformat(),
+            )
         )
     if first.delivery_id != second.delivery_id:
         notes.append(
-            f"run {first.id} read the data as known after delivery {first.delivery_id}, "
-            f"run {second.id} after delivery {second.delivery_id}"
+            said(
+                N_(
+                    "run %(first)s read the data as known after delivery %(before)s, "
+                    "run %(second)s after delivery %(after)s"
+                ),
+                **runs,
+                before=first.delivery_id,
+                after=second.delivery_id,
+            )
         )
     if first.municipality != second.municipality:
-        scope = {run.id: run.municipality or "every municipality with a grant" for run in (first, second)}
-        notes.append(f"run {first.id} evaluated {scope[first.id]}, run {second.id} {scope[second.id]}")
+        scope = {
+            run.id: run.municipality or said(N_("every municipality with a grant")) for run in (first, second)
+        }
+        notes.append(
+            said(
+                N_("run %(first)s evaluated %(before)s, run %(second)s %(after)s"),
+                **runs,
+                before=scope[first.id],
+                after=scope[second.id],
+            )
+        )
     return notes
 
 
@@ -399,13 +440,17 @@ def _month_changes(first: Run, second: Run, old: list[Any], new: list[Any]) -> l
             continue
         if a is None or b is None:
             run, day = (second, second.as_of) if a is None else (first, first.as_of)
-            why = f"looked at by run {run.id} only (as of {day}: a month counts once it has ended)"
+            why = said(
+                N_("looked at by run %(run)s only (as of %(day)s: a month counts once it has ended)"),
+                run=run.id,
+                day=day.isoformat(),
+            )
         else:
             changed_counts = a["effort_group"] != b["effort_group"] or a["in_activity"] != b["in_activity"]
             why = (
-                f"share {_share(a) or '—'} → {_share(b) or '—'}"
+                said(N_("share %(before)s → %(after)s"), before=_share(a) or "—", after=_share(b) or "—")
                 if changed_counts
-                else "its share's threshold"
+                else said(N_("its share's threshold"))
             )
         changed.append(
             {
@@ -422,22 +467,34 @@ def _rate_terms(rate: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if rate is None else {k: rate[k] for k in ("triggered", "date", "amount")}
 
 
-def _blockers(blocked: Mapping[str, Any] | None) -> str | None:
-    """What held a rate back, in words that stay comparable between runs."""
+def _blockers(blocked: Mapping[str, Any] | None) -> Any:
+    """What held a rate back, in words that stay comparable between runs (a message, a list of them, or
+    the rules' own words)."""
     if not blocked:
         return None
     if "not_yet_decidable" in blocked:
         return str(blocked["not_yet_decidable"])
     if "not_visitated" in blocked:
-        return f"{blocked['not_visitated']} members not visitated"
+        return said(N_("%(members)s members not visitated"), members=blocked["not_visitated"])
     if "steps" in blocked:
-        return "; ".join(f"{s['step']} reached in {s['reached_in'] or 'no month'}" for s in blocked["steps"])
+        return [
+            said(N_("%(step)s reached in %(month)s"), step=s["step"], month=s["reached_in"])
+            if s["reached_in"]
+            else said(N_("%(step)s reached in no month"), step=s["step"])
+            for s in blocked["steps"]
+        ]
     if "months" in blocked:
         short = [
-            f"{m['month']} ({'cannot qualify' if 'cannot_qualify' in m else str(m['needed']) + ' more'})"
+            said(N_("%(month)s (cannot qualify)"), month=m["month"])
+            if "cannot_qualify" in m
+            else said(N_("%(month)s (%(needed)s more)"), month=m["month"], needed=m["needed"])
             for m in blocked["months"]
         ]
-        return f"{len(short)} months short, the latest {', '.join(short[-3:])}" if short else None
+        return (
+            said(N_("%(months)s months short, the latest %(latest)s"), months=len(short), latest=short[-3:])
+            if short
+            else None
+        )
     return None
 
 
@@ -449,13 +506,13 @@ def _rate_causes(
     new: RunMunicipality,
     months: list[dict[str, Any]],
     runs: tuple[Run, Run],
-) -> list[str]:
+) -> list[dict[str, Any]]:
     """Why a rate's trigger or amount changed, as far as the stored results tell."""
     (a, b), (first, second) = (old.status, new.status), runs
     before, after = a["rates"][rate - 1], b["rates"][rate - 1]
     causes = []
     if a["grant"] != b["grant"]:
-        causes.append(f"the grant: {a['grant']} → {b['grant']} kr")
+        causes.append(said(N_("the grant: %(before)s → %(after)s kr"), before=a["grant"], after=b["grant"]))
     try:
         spec = pack.decision(f"{programme}.rate{rate}")
     except KeyError:
@@ -464,20 +521,35 @@ def _rate_causes(
     for name in sorted(used):
         x, y = old.rate_parameters.get(name), new.rate_parameters.get(name)
         if x != y:
-            causes.append(f"parameter {name}: {x} → {y}")
+            causes.append(
+                said(N_("parameter %(name)s: %(before)s → %(after)s"), name=name, before=x, after=y)
+            )
     held = _blockers(before.get("blocked_by")), _blockers(after.get("blocked_by"))
     if held[0] != held[1]:
-        causes.append(f"what held it back: {held[0] or 'nothing'} → {held[1] or 'nothing'}")
+        nothing = said(N_("nothing"))
+        causes.append(
+            said(
+                N_("what held it back: %(before)s → %(after)s"),
+                before=held[0] or nothing,
+                after=held[1] or nothing,
+            )
+        )
     qualifying = [
         m["month"]
         for m in months
         if (m["before"] or {}).get("qualifies") != (m["after"] or {}).get("qualifies")
     ]
     if qualifying and spec is not None and spec.facts.endswith("_month"):  # a rate decided on months
-        causes.append("months whose qualification changed: " + ", ".join(qualifying))
+        causes.append(said(N_("months whose qualification changed: %(months)s"), months=qualifying))
     if first.as_of != second.as_of and before["date"] != after["date"]:
-        causes.append(f"the as-of date: {first.as_of} → {second.as_of}")
-    return causes or ["the citizens' decisions listed below"]
+        causes.append(
+            said(
+                N_("the as-of date: %(before)s → %(after)s"),
+                before=first.as_of.isoformat(),
+                after=second.as_of.isoformat(),
+            )
+        )
+    return causes or [said(N_("the citizens' decisions listed below"))]
 
 
 def _municipality_changes(
@@ -498,7 +570,7 @@ def _municipality_changes(
         causes = (
             _rate_causes(pack, second.programme, number, old, new, months, (first, second))
             if x is not None and y is not None
-            else ["a rate of one programme only"]
+            else [said(N_("a rate of one programme only"))]
         )
         rates.append({"rate": number, "before": _rate_terms(x), "after": _rate_terms(y), "why": causes})
     if rates:
@@ -530,7 +602,7 @@ def since_previous(session: Session, run: Run) -> dict[str, Any] | None:
     return {
         "run": previous.id,
         "as_of": previous.as_of.isoformat(),
-        "notes": found.runs["notes"],
+        "notes": worded(found.runs["notes"]),
         "rates_triggered": [
             {
                 "municipality": m["code"],

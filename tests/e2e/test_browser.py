@@ -76,6 +76,8 @@ def test_a_login_form_posted_from_another_site_is_refused(page, browser, server:
         attack.evaluate("document.forms[0].submit()")
     assert refused.value.status == 403
     assert not [c for c in evil.cookies() if c["name"] == "fsm_session"]
+    attack.wait_for_url(f"{server}/login")  # the refusal shown, not the form page it replaces
+    attack.wait_for_load_state()
     screenshot(attack, "login-csrf-refused")
     evil.close()
 

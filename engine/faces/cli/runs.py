@@ -36,6 +36,7 @@ from engine.runs import audit, results
 from engine.runs import diff as diffs
 from engine.runs.export import ExportFormat
 from engine.runs.run import RunOutcome, RunRefused, Terminated, nightly_run
+from engine.words import worded
 from models import cpr
 
 
@@ -280,7 +281,7 @@ def diff(
         shown = diffs.changes(
             session, found, municipalities=scope, offset=(page - 1) * per_page, limit=per_page
         )
-    total, summary = found.citizens_in(scope), found.summary_of(scope)
+    total, summary, runs = found.citizens_in(scope), worded(found.summary_of(scope)), worded(found.runs)
     documents = [
         {**change.__dict__, "subject": cpr.shown(change.subject, full=show_cpr)}
         | {"facts_changed": cpr.shown_in(change.facts_changed, full=show_cpr)}
@@ -288,7 +289,7 @@ def diff(
     ]
     if as_json:
         document = {
-            "runs": found.runs,
+            "runs": runs,
             "summary": summary if page == 1 else None,
             "total": total,
             "page": page,
@@ -297,7 +298,7 @@ def diff(
         }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         return
-    for line in render.diff_header(found.runs):
+    for line in render.diff_header(runs):
         console.print(line, highlight=False, soft_wrap=True)
     if page == 1:
         console.print(render.diff_counts(summary), highlight=False)

@@ -15,10 +15,11 @@ The API the faces use:
 docs/languages.md: how to add or change a translation, and the formats.
 """
 
-from engine.faces.i18n.catalogues import N_, catalogue
+from engine.faces.i18n.catalogues import catalogue
 from engine.faces.i18n.jinja import install_jinja
 from engine.faces.i18n.languages import SETTING, Language, UnknownLanguage, language, negotiate
 from engine.faces.i18n.texts import ENGLISH, Texts, texts
+from engine.words import N_
 
 __all__ = [
     "ENGLISH",

@@ -41,11 +41,6 @@ def catalogue(language: Language) -> Translations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def N_(message: str) -> str:
-    """Marks `message` for the catalogues where it is named, to be translated where it is shown."""
-    return message
-
-
 SHOWN_KEYS = ("label", "shown_as")
 """What a rule pack's or parameter file's YAML shows people: labels, and the words of verdicts."""
 

@@ -1,6 +1,7 @@
 """`Texts`: everything a face shows, in one language — its messages, numbers, dates and names."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -10,6 +11,10 @@ from engine.faces.i18n import formats, vocabulary
 from engine.faces.i18n.catalogues import catalogue
 from engine.faces.i18n.formats import Share
 from engine.faces.i18n.languages import Language
+from engine.words import worded
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,18 @@ class Texts:
         """The translation of `message`, with `values` put into its `%(name)s` placeholders."""
         text = catalogue(self.language).gettext(message)
         return text % values if values else text
+
+    def worded(self, document: Any) -> Any:
+        """A document the engine stored with its messages (engine/words.py) said in this language."""
+        return worded(document, self._, self._shown)
+
+    def _shown(self, value: Any) -> Any:
+        """A value in a message: an ISO date or month (`2018-03`) as this language writes them."""
+        if isinstance(value, str) and ISO_MONTH.fullmatch(value):
+            return self.month(value, short=True)
+        if isinstance(value, str) and ISO_DAY.fullmatch(value):
+            return self.day(datetime.date.fromisoformat(value))
+        return value
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         """The singular or plural (as the language counts), with `%(num)s` the count, formatted."""

@@ -5,7 +5,7 @@ municipalities: English messages here, their Danish in the catalogue (the seeds'
 A code nobody has named yet is shown as itself.
 """
 
-from engine.faces.i18n.catalogues import N_
+from engine.words import N_
 from models import municipalities
 from models.codes import Activity, MatchCategory, Programme, Support
 

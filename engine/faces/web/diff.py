@@ -3,6 +3,7 @@ one page at a time. The comparison is computed once per pair of runs and stored 
 every page reads it. A user limited to some municipalities sees only theirs. Runs of different programmes are refused
 (400) unless `cross_programme` is asked for; a run that has not finished cannot be compared (409). Every page logs the citizens it shows."""
 
+from collections.abc import Collection
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,14 +12,18 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from engine.faces import render
+from engine.faces.downloads import Column, Table
+from engine.faces.i18n import ENGLISH, N_, Texts
 from engine.faces.users import User
 from engine.faces.web.auth import Reader
 from engine.faces.web.deps import Db, check_sees, log_access
-from engine.faces.web.pages import page
+from engine.faces.web.pages import page, texts_of
 from engine.faces.web.schemas import PROBLEMS, DiffPage, DiffQuery, Problem
+from engine.faces.web.tables import Download
 from engine.runs import diff as diffs
 from engine.runs import results
 from models import cpr
+from models.runs import Run
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["diff"], responses=PROBLEMS)
@@ -32,10 +37,10 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def diff_page(session: Session, wanted: DiffQuery, per_page: int, user: User, action: str) -> dict[str, Any]:
-    """One page of the changes from run `first` to run `second` (the summary with the first page);
-    each citizen links to the later run (or the earlier, if the later has no decision about them).
-    Logs the citizens shown, one row each."""
+def _compared(
+    session: Session, wanted: DiffQuery, user: User
+) -> tuple[Run, Run, diffs.Diff, Collection[str] | None]:
+    """The two runs, their stored comparison and the municipalities of it the user is shown."""
     before, after = results.get_run(session, wanted.first), results.get_run(session, wanted.second)
     try:
         found = diffs.compare(session, before, after, cross_programme=wanted.cross_programme)
@@ -44,19 +49,25 @@ def diff_page(session: Session, wanted: DiffQuery, per_page: int, user: User, ac
     except diffs.NotComparable as error:
         raise HTTPException(409, str(error)) from None
     scope = {check_sees(user, wanted.municipality)} if wanted.municipality else user.municipalities
-    shown = diffs.changes(
-        session, found, municipalities=scope, offset=(wanted.page - 1) * per_page, limit=per_page
-    )
+    return before, after, found, scope
+
+
+def _documents(
+    session: Session, shown: list[diffs.Change], runs: tuple[Run, Run], user: User, t: Texts
+) -> list[dict[str, Any]]:
+    """The changes as the reader may see them, in `t`'s language; each citizen links to the later run
+    (or the earlier, if the later has no decision about them)."""
     subjects = [c.subject for c in shown]
-    log_access(session, user, f"diff {before.id}→{after.id} {action}", after, subjects)
-    refs = {run.id: results.citizen_refs(session, run, subjects) for run in (after, before)}
+    refs = {run.id: results.citizen_refs(session, run, subjects) for run in reversed(runs)}
     full = user.may("full_cpr")
     documents = []
     for change in shown:
-        ref_run = next((run for run in (after.id, before.id) if change.subject in refs[run]), None)
+        ref_run = next((run for run in refs if change.subject in refs[run]), None)
         documents.append(
             {
                 **change.__dict__,
+                "before": render.outcome(change.before, change.decision, t),
+                "after": render.outcome(change.after, change.decision, t),
                 "subject": cpr.shown(change.subject, full=full),
                 "ref": refs[ref_run][change.subject] if ref_run else None,
                 "ref_run": ref_run,
@@ -65,17 +76,62 @@ def diff_page(session: Session, wanted: DiffQuery, per_page: int, user: User, ac
                 ),
             }
         )
+    return documents
+
+
+def diff_page(
+    session: Session, wanted: DiffQuery, per_page: int, user: User, action: str, t: Texts = ENGLISH
+) -> dict[str, Any]:
+    """One page of the changes from run `first` to run `second` (the summary with the first page),
+    its words in `t`'s language. Logs the citizens shown, one row each."""
+    before, after, found, scope = _compared(session, wanted, user)
+    shown = diffs.changes(
+        session, found, municipalities=scope, offset=(wanted.page - 1) * per_page, limit=per_page
+    )
+    log_access(session, user, f"diff {before.id}→{after.id} {action}", after, [c.subject for c in shown])
     return {
         "first": before.id,
         "second": after.id,
         "municipality": wanted.municipality,
-        "runs": found.runs,
-        "summary": found.summary_of(scope) if wanted.page == 1 else None,
+        "runs": t.worded(found.runs),
+        "summary": t.worded(found.summary_of(scope)) if wanted.page == 1 else None,
         "total": found.citizens_in(scope),
         "page": wanted.page,
         "per_page": per_page,
-        "changes": documents,
+        "changes": _documents(session, shown, (before, after), user, t),
     }
+
+
+def changes_table(documents: list[dict[str, Any]], t: Texts) -> Table:
+    """The citizens whose decisions differ, as the page lists them."""
+    columns = tuple(
+        Column(t._(title))
+        for title in (
+            N_("municipality"),
+            N_("citizen"),
+            N_("decision"),
+            N_("before"),
+            N_("after"),
+            N_("failing now"),
+            N_("because"),
+        )
+    )
+    rows = [
+        (
+            t.municipality(c["municipality"]),
+            c["subject"],
+            c["decision"],
+            c["before"],
+            c["after"],
+            ", ".join(c["failed_after"]),
+            "; ".join(
+                f"{name}: {render.shown(pair[0], t)} → {render.shown(pair[1], t)}"
+                for name, pair in c["facts_changed"].items()
+            ),
+        )
+        for c in documents
+    ]
+    return Table(t._("Citizens whose decisions differ"), columns, rows)
 
 
 def _link(wanted: DiffQuery, **changes: Any) -> str:
@@ -86,17 +142,18 @@ def _link(wanted: DiffQuery, **changes: Any) -> str:
 
 @pages.get("/diff", response_class=HTMLResponse)
 def diff_html(request: Request, wanted: Wanted, user: Reader, session: Db) -> Response:
-    found = diff_page(session, wanted, PAGE_SIZE, user, "page")
+    t = texts_of(request)
+    found = diff_page(session, wanted, PAGE_SIZE, user, "page", t)
     last = max(1, -(-found["total"] // PAGE_SIZE))
     context = {
         "diff": found,
         "last": last,
-        "header": render.diff_header(found["runs"]),
-        "counts": render.diff_counts(found["summary"]) if found["summary"] else None,
+        "header": render.diff_header(found["runs"], t),
+        "counts": render.diff_counts(found["summary"], t) if found["summary"] else None,
         "municipalities": [
             {
                 "code": m["code"],
-                "lines": render.diff_municipality(m),
+                "lines": render.diff_municipality(m, t),
                 "link": _link(wanted, municipality=m["code"], page=1),
             }
             for m in (found["summary"] or {}).get("municipalities", [])
@@ -104,8 +161,20 @@ def diff_html(request: Request, wanted: Wanted, user: Reader, session: Db) -> Re
         "previous": _link(wanted, page=wanted.page - 1) if wanted.page > 1 else None,
         "next": _link(wanted, page=wanted.page + 1) if wanted.page < last else None,
         "everywhere": _link(wanted, municipality=None, page=1) if wanted.municipality else None,
+        "download_query": "?" + _link(wanted, page=None).partition("?")[2],
     }
     return page(request, "diff.html", context, user=user)
+
+
+@pages.get("/diff/downloads/citizens.{fmt}")
+def diff_download(wanted: Wanted, user: Reader, session: Db, asked: Download) -> Response:
+    """Every citizen whose decisions differ (all pages, in the user's municipalities), for download."""
+    before, after, found, scope = _compared(session, wanted, user)
+    shown = diffs.changes(session, found, municipalities=scope, limit=found.citizens_in(scope))
+    table = changes_table(_documents(session, shown, (before, after), user, asked.t), asked.t)
+    name = asked.t._("runs %(first)s to %(second)s differences", first=before.id, second=after.id)
+    citizens = [c.subject for c in shown]
+    return asked.send(table, name, what="diff", run=after, citizens=citizens, detail=f"from run {before.id}")
 
 
 @api.get(
