@@ -41,8 +41,8 @@ def test_the_run_page_draws_the_ladders_two_lines_and_warns_of_the_grant_years(a
     chart = page[page.index("<svg") : page.index("</svg>")]
     assert "rate 2, første trin (40\xa0% af tilskuddet)" in chart and "rate 2, hele resten" in chart
     assert (
-        '<span lang="en">the grant&#39;s years add up to 2,235,073.00 kr, not to the grant of 2,235,074.00 kr'
-        in page
+        "Advarsel: tilskuddets år giver tilsammen 2.235.073,00\xa0kr., ikke tilskuddet på 2.235.074,00\xa0kr. "
+        "(forskel 1,00\xa0kr.)" in page
     )
     assert "1.117.537,00\xa0kr." in page
 

@@ -37,14 +37,14 @@ def value(item: Any, t: Texts = ENGLISH) -> str:
         return t.decimal(item)
     if isinstance(item, list | tuple):
         return ", ".join(value(i, t) for i in item)
-    return str(item)
+    return t.rules_words(item) if isinstance(item, str) else str(item)
 
 
 def shown(item: Any, t: Texts = ENGLISH) -> str:
     """A fact's, parameter's or detail's value as text: what blocks a rate in words, another mapping
     as `key: value` pairs, the rest as `value` has it. (CPR numbers in it are already shown as the
     reader may see them.)"""
-    if isinstance(item, Mapping) and ("not_visitated" in item or "months" in item):
+    if isinstance(item, Mapping) and item.keys() & {"not_visitated", "months", "not_yet_decidable"}:
         return blocked(item, full_cpr=True, t=t)
     if isinstance(item, Mapping):
         return "; ".join(f"{key}: {shown(v, t)}" for key, v in item.items())
@@ -199,7 +199,7 @@ def warnings(console: Console, found: Iterable[str], t: Texts = ENGLISH) -> None
     """Each warning on a line of its own, marked."""
     word = t._("warning")
     for warning in found:
-        console.print(f"[yellow]{word}:[/yellow] {warning}")
+        console.print(f"[yellow]{word}:[/yellow] {t.rules_words(warning)}")
 
 
 def months_table(status: MunicipalityStatus, t: Texts = ENGLISH) -> Table:
@@ -235,7 +235,7 @@ def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False, t: 
     if not blocked_by:
         return ""
     if "not_visitated" in blocked_by:
-        reason = f" ({blocked_by['reason']})" if "reason" in blocked_by else ""
+        reason = f" ({t.rules_words(blocked_by['reason'])})" if "reason" in blocked_by else ""
         count = t.integer(blocked_by["not_visitated"])
         day = t.day(date.fromisoformat(blocked_by["day"]))
         if "citizens" not in blocked_by:  # a summary: who they are is told elsewhere
@@ -252,7 +252,7 @@ def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False, t: 
             citizens=shown,
         )
     if "not_yet_decidable" in blocked_by:
-        return str(blocked_by["not_yet_decidable"])
+        return t.rules_words(str(blocked_by["not_yet_decidable"]))
     if "months" in blocked_by:
         short = [m for m in blocked_by["months"] if m.get("needed") or "cannot_qualify" in m]
         needed = "; ".join(_month_needs(m, t) for m in short[-6:])
@@ -266,7 +266,9 @@ def blocked(blocked_by: Mapping[str, Any] | None, *, full_cpr: bool = False, t: 
 def _month_needs(month: Mapping[str, Any], t: Texts) -> str:
     shown = t.month(month["month"], short=True)
     if "cannot_qualify" in month:
-        return t._("%(month)s: cannot qualify (%(why)s)", month=shown, why=month["cannot_qualify"])
+        return t._(
+            "%(month)s: cannot qualify (%(why)s)", month=shown, why=t.rules_words(month["cannot_qualify"])
+        )
     return t._("%(month)s: %(more)s more", month=shown, more=t.integer(month["needed"]))
 
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 from math import ceil
 from typing import Any
 
+from engine.rules import phrases
 from engine.rules.decide import evaluate_facts, to_decision, trace
 from engine.rules.pack import Pack, Parameters
 from engine.rules.runner import Firing, Runner
@@ -117,7 +118,7 @@ def blocking_months(months: Sequence[MonthResult]) -> list[dict[str, Any]]:
     return [
         {"month": m.month, "needed": m.needed, "effort_group": m.effort_group}
         if m.needed is not None
-        else {"month": m.month, "effort_group": 0, "cannot_qualify": "nobody is in the effort group"}
+        else {"month": m.month, "effort_group": 0, "cannot_qualify": phrases.NOBODY_IN_THE_EFFORT_GROUP()}
         for m in months
         if m.needed != 0
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from engine.faces.i18n.catalogues import catalogue
 from engine.faces.i18n.languages import Language, language
@@ -63,6 +64,15 @@ def _day(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+@pass_context
+def _rules_words(context: Context, text: str) -> Markup:
+    """A sentence the rules wrote, in the page's language; marked English when it has no translation."""
+    t = _texts(context)
+    if t.said_as_written(text):
+        return Markup('<span lang="en">%s</span>') % text
+    return Markup.escape(t.rules_words(text))
+
+
 FILTERS = {
     "money": _filter(Texts.money, lambda amount: Decimal(str(amount))),
     "percent": _filter(Texts.percent),
@@ -77,6 +87,7 @@ FILTERS = {
     "programme": _filter(Texts.programme),
     "group": _filter(lambda t, key, programme: t.group(programme, key)),
     "code": _filter(lambda t, value, kind: t.code(kind, value)),
+    "rules_words": _rules_words,
 }
 
 

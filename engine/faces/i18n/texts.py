@@ -11,7 +11,8 @@ from engine.faces.i18n import formats, vocabulary
 from engine.faces.i18n.catalogues import catalogue
 from engine.faces.i18n.formats import Share
 from engine.faces.i18n.languages import Language
-from engine.words import worded
+from engine.rules import phrases  # noqa: F401 - the rules' phrases, known to `recognised`
+from engine.words import recognised, worded
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_MONTH = re.compile(r"\d{4}-\d{2}")
@@ -33,12 +34,31 @@ class Texts:
         """A document the engine stored with its messages (engine/words.py) said in this language."""
         return worded(document, self._, self._shown)
 
+    def rules_words(self, text: str) -> str:
+        """A sentence the rules wrote (engine/rules/phrases.py) in this language; English, and text
+        of no phrase, as written."""
+        found = None if self.language is Language.en else recognised(text)
+        if found is None:
+            return text
+        known, values = found
+        return self._(known.message) % {
+            name: self.money(Decimal(value.replace(",", ""))) if name in known.money else self._shown(value)
+            for name, value in values.items()
+        }
+
+    def said_as_written(self, text: str) -> bool:
+        """Whether `text` shows in English on this language's page: the rules' words of no phrase."""
+        return self.language is not Language.en and recognised(text) is None
+
     def _shown(self, value: Any) -> Any:
-        """A value in a message: an ISO date or month (`2018-03`) as this language writes them."""
+        """A value in a message: an ISO date or month (`2018-03`) as this language writes them, the
+        rules' sentence in it in this language."""
         if isinstance(value, str) and ISO_MONTH.fullmatch(value):
             return self.month(value, short=True)
         if isinstance(value, str) and ISO_DAY.fullmatch(value):
             return self.day(datetime.date.fromisoformat(value))
+        if isinstance(value, str):
+            return self.rules_words(value)
         return value
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:

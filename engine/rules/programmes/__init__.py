@@ -23,6 +23,7 @@ from functools import cached_property
 from importlib import import_module
 from typing import Any, NamedTuple, Protocol, cast
 
+from engine.rules import phrases
 from engine.rules.decide import Evaluation
 from engine.rules.pack import Pack, PackError, Parameters
 from engine.rules.runner import Runner, runner
@@ -139,9 +140,7 @@ def status_of(
     """A municipality's status as every programme reports it (the shape of `fsm status --json`);
     `outside`: citizens outside the target group with the programme's visitations or activities."""
     ignored = (
-        [
-            f"{outside} citizens outside the target group have {place.pack.programme.upper()} visitations or activities; every rate ignores them"
-        ]
+        [phrases.OUTSIDE_THE_TARGET_GROUP(outside=outside, programme=place.pack.programme.upper())]
         if outside
         else []
     )
@@ -228,10 +227,10 @@ def rates_pending(pack: Pack, params: Parameters, day: date) -> str | None:
     rules = [rule for d in pack.decisions if d.id.startswith(f"{pack.programme}.rate") for rule in d.rules]
     later = sorted(rule.applies_from for rule in rules if rule.applies_from > day)
     if later:
-        return f"not yet decidable on {day}: the rate rules apply from {later[0]}"
+        return phrases.RATE_RULES_LATER(day=day, first=later[0])
     missing = sorted({name for rule in rules for name in rule.parameters if name not in params})
     if missing:
-        return f"not yet decidable on {day}: {', '.join(missing)} have no value in force then"
+        return phrases.RATE_PARAMETERS_MISSING(day=day, missing=", ".join(missing))
     return None
 
 

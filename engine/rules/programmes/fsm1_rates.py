@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from engine.rules import phrases
 from engine.rules.decide import evaluate_all, outcome
 from engine.rules.facts.fsm1_rates import MemberDays, blocking_on, rate2_days, rate3_months
 from engine.rules.pack import Pack, Parameters
@@ -55,7 +56,7 @@ def rate2(
         waiting = blocking_on(members, period_end) if facts else []
         blocked = {"day": period_end.isoformat(), "not_visitated": len(waiting), "citizens": waiting}
         if not facts:
-            blocked["reason"] = f"the project starts on {grant.project_start}"
+            blocked["reason"] = phrases.PROJECT_NOT_STARTED(day=grant.project_start)
     return priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from engine.rules import phrases
 from engine.rules.decide import Evaluation, compiled, evaluate_all, evaluate_facts, outcome, trace
 from engine.rules.facts.fsm2 import (
     changes,
@@ -220,8 +221,11 @@ def conclude(place: Municipality, contributions: Sequence[Sequence[Any]]) -> Con
     warnings = []
     if schedule and (budgeted := sum(y.amount for y in schedule)) != grant.amount:
         warnings.append(
-            f"the grant's years add up to {budgeted:,.2f} kr, not to the grant of {grant.amount:,.2f} kr "
-            f"(difference {grant.amount - budgeted:,.2f} kr)"
+            phrases.GRANT_YEARS_DIFFER(
+                budgeted=f"{budgeted:,.2f}",
+                grant=f"{grant.amount:,.2f}",
+                difference=f"{grant.amount - budgeted:,.2f}",
+            )
         )
     status = status_of(
         place,
@@ -310,9 +314,8 @@ def rate2(
             "months": blocking_months(months),
         }
         if paid_by is None:
-            blocked["assumption"] = (
-                f"below the first step rate 2 pays {params['rate2_below_first_step_payout']} of the grant: "
-                "the source does not say what is paid there (an assumption, parameter rate2_below_first_step_payout)"
+            blocked["assumption"] = phrases.BELOW_THE_FIRST_STEP(
+                share=params["rate2_below_first_step_payout"]
             )
     result, decision = priced(pack, spec.id, 2, grant, triggered_on, as_of, amount, entries, blocked)
     return result, months, decision
