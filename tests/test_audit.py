@@ -1,10 +1,12 @@
 """`fsm audit verify`: a stored run replays identically from the deliveries it read and the pack it
 used, and any change to what it stored (a decision, a status, a parameter, the pack) is found."""
 
+import io
 from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -16,6 +18,7 @@ from engine.runs import diff as diffs
 from engine.runs.run import nightly_run
 from engine.synthetic import Municipality, write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
+from models.access import AccessLog
 from models.domain import SupportPeriod
 from models.runs import Evidence, RulePack, Run, RunMunicipality, StoredDecision
 from tests.conftest import SECOND_DAY, add_web_users, store_aalborg_runs
@@ -187,8 +190,18 @@ def test_the_web_ui_shows_the_same_check_with_cpr_masked(runs: Engine):
             }
         ]
         page = client.get("/runs/2").text
+        book = load_workbook(io.BytesIO(client.get("/runs/2/downloads/differences.xlsx").content))
     assert "Forskellig: 1 forskel mellem det, kørsel 2 gemte," in page and masked in page
-    assert member.citizen_id not in page
+    assert member.citizen_id not in page and 'href="/runs/2/downloads/differences.xlsx"' in page
+    assert list(book.worksheets[0].iter_rows(values_only=True)) == [
+        ("kommune", "borger", "hvad", "gemt", "genberegnet"),
+        ("Aalborg (851)", masked, "fsm1.status outcome", "nej", "ja"),
+    ]
+    with Session(runs) as session:
+        logged = session.scalars(
+            select(AccessLog).where(AccessLog.action == "download differences xlsx")
+        ).all()
+    assert [(r.run_id, r.citizen_id) for r in logged] == [(2, member.citizen_id)]
 
 
 def test_a_run_of_several_municipalities_replays_identically(engine: Engine, tmp_path: Path):

@@ -36,6 +36,8 @@ DOWNLOADS = {
     "/runs/{run_id}/municipalities/{municipality}/downloads/{table}.{fmt}": "/runs/2/municipalities/851/downloads/rates",
     "/runs/{run_id}/citizens/{ref}/downloads/rules.{fmt}": "/runs/2/citizens/{ref}/downloads/rules",
     "/diff/downloads/citizens.{fmt}": "/diff/downloads/citizens?first=1&second=2",
+    "/runs/{run_id}/citizens/{ref}/downloads/timeline.{fmt}": "/runs/2/citizens/{ref}/downloads/timeline",
+    "/runs/{run_id}/downloads/differences.{fmt}": "/runs/2/downloads/differences",  # test_audit.py
 }
 """Every download route, with a URL of it (without the format); the tests below read each."""
 
@@ -233,6 +235,19 @@ def test_a_citizens_decisions_rule_by_rule(alice, ref: int, web_runs: WebRuns):
     assert logged and logged[-1].citizen_id == citizen_of(web_runs.engine)[1]
 
 
+def test_a_citizens_timeline_with_real_dates_as_the_chart_has_it(alice, ref: int, web_runs: WebRuns):
+    page = alice.get(f"/runs/2/citizens/{ref}").text
+    rows = workbook_rows(alice.get(f"/runs/2/citizens/{ref}/downloads/timeline.xlsx"))
+    assert [c.value for c in rows[0]] == ["spor", "hvad", "fra", "til"]
+    assert all(r[2].is_date and r[3].is_date and r[2].number_format == "dd-mm-yyyy" for r in rows[1:])
+    shown = [(r[0].value, r[1].value, r[2].value.strftime("%d-%m-%Y")) for r in rows[1:]]
+    assert all(f"<td>{lane}</td><td>{what}</td><td>{day}</td>" in page for lane, what, day in shown)
+    assert alice.get("/runs/2/downloads/differences.xlsx").status_code == 404  # run 2 is not checked here
+    with Session(web_runs.engine) as session:
+        logged = session.scalars(select(AccessLog).where(AccessLog.action == "download timeline xlsx")).all()
+    assert logged and logged[-1].citizen_id == citizen_of(web_runs.engine)[1]
+
+
 def test_downloads_without_citizens_are_logged_naming_the_run(alice, web_runs: WebRuns):
     alice.get("/runs/2/municipalities/851/downloads/rates.csv")
     with Session(web_runs.engine) as session:
@@ -277,6 +292,7 @@ def test_libreoffice_opens_every_download_with_its_dates_numbers_and_letters(ali
         "members": f"{MEMBERS}?group=1",
         "rules": f"/runs/2/citizens/{ref}/downloads/rules",
         "diff": "/diff/downloads/citizens?first=1&second=2",
+        "timeline": f"/runs/2/citizens/{ref}/downloads/timeline",
     }
     (tmp_path / "xlsx").mkdir()
     (tmp_path / "csv").mkdir()
@@ -310,6 +326,9 @@ def test_libreoffice_opens_every_download_with_its_dates_numbers_and_letters(ali
     assert april[1:3] == (473, 194) and abs(april[3] - 194 / 473) < 0.0005
     assert read["members"][1][3] == "Gruppe 1 – indsatsgruppen" and read["members"][0][1] == "stadig aktiv"
     assert read["rules"][1][2] == datetime(2016, 12, 31) and "udsøgt" in read["rules"][1][9]
+    assert read["timeline"][0] == ("spor", "hvad", "fra", "til") and isinstance(
+        read["timeline"][1][2], datetime
+    )
     assert read["diff"][0][3:5] == ("før", "efter")  # runs 1 and 2 differ in no citizen: test_diff.py
 
 

@@ -260,17 +260,29 @@ def timeline_table(
     title: str,
     t: Texts = ENGLISH,
 ) -> ChartTable:
+    """`timeline_chart`'s data (timeline_rows) as texts."""
+    rows = tuple(
+        (lane, what, t.day(first), t.day(last))
+        for lane, what, first, last in timeline_rows(timeline, marks, since=since, until=until, t=t)
+    )
+    return ChartTable(title, tuple(t._(column) for column in TIMELINE_COLUMNS), rows)
+
+
+TIMELINE_COLUMNS = (N_("lane"), N_("what"), N_("from"), N_("to"))
+
+
+def timeline_rows(
+    timeline: CitizenTimeline, marks: Mapping[str, date], *, since: date, until: date, t: Texts = ENGLISH
+) -> list[tuple[str, str, date, date]]:
     """`timeline_chart`'s data: a row per period and visitation drawn (lane, what, from, to, cut at the
     chart's edges), then the marked days."""
-    rows: list[tuple[str, ...]] = [
-        (t._(LANES[lane]), _name(lane, record, t), t.day(first), t.day(last))
+    rows = [
+        (t._(LANES[lane]), _name(lane, record, t), first, last)
         for lane in LANES
         for record, first, last in _periods(timeline, lane, since, until)
     ]
     rows += [
-        (t._(VISITATIONS), t.group(v.programme, v.group), t.day(v.day), t.day(v.day))
+        (t._(VISITATIONS), t.group(v.programme, v.group), v.day, v.day)
         for v in _visitations(timeline, since, until)
     ]
-    rows += [(t._("marked day"), label, t.day(day), t.day(day)) for label, day in marks.items()]
-    columns = (t._("lane"), t._("what"), t._("from"), t._("to"))
-    return ChartTable(title, columns, tuple(rows))
+    return rows + [(t._("marked day"), label, day, day) for label, day in marks.items()]

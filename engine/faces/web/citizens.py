@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.faces.charts import timeline_chart, timeline_table
+from engine.faces.charts import timeline_chart, timeline_rows, timeline_table
 from engine.faces.i18n import N_, Texts
 from engine.faces.users import User
 from engine.faces.web.auth import Reader, check_csrf, settings_of
@@ -30,6 +30,7 @@ from engine.faces.web.pages import inline_svg, page, texts_of
 from engine.faces.web.schemas import CITIZEN_ID, PROBLEMS, CitizenDetail, CitizenQuery, Problem, SearchResult
 from engine.runs import results
 from models import cpr
+from models.domain import CitizenTimeline
 from models.runs import Run, StoredDecision
 from models.trace import Decision
 
@@ -87,20 +88,42 @@ def timeline_marks(run: Run, decisions: list[Decision], t: Texts) -> dict[str, d
     return marks
 
 
-def timeline(
-    session: Session, run: Run, citizen: str, shown: str, decisions: list[Decision], t: Texts
-) -> dict[str, Any] | None:
-    """The citizen's timeline as the run knew it, with the decisions' days marked: an SVG and its data
-    as a table (None when no timeline is stored)."""
+@dataclass(frozen=True)
+class Drawn:
+    """A citizen's timeline as the run knew it, the days it marks and the span it is drawn over."""
+
+    timeline: CitizenTimeline
+    marks: dict[str, date]
+    since: date
+    until: date
+
+    def rows(self, t: Texts) -> list[tuple[str, str, date, date]]:
+        return timeline_rows(self.timeline, self.marks, since=self.since, until=self.until, t=t)
+
+
+def drawn(session: Session, run: Run, citizen: str, decisions: list[Decision], t: Texts) -> Drawn | None:
+    """The citizen's timeline with the decisions' days marked (None when no timeline is stored)."""
     found = results.citizen_timeline(session, citizen, run.delivery_id)
     if found is None:
         return None
     marks = timeline_marks(run, decisions, t)
-    span = {"since": min(marks.values()) - MARGIN, "until": max(marks.values()) + MARGIN}
+    return Drawn(found, marks, min(marks.values()) - MARGIN, max(marks.values()) + MARGIN)
+
+
+def timeline(
+    session: Session, run: Run, citizen: str, shown: str, decisions: list[Decision], t: Texts
+) -> dict[str, Any] | None:
+    """The citizen's timeline as an SVG and its data as a table (None when no timeline is stored)."""
+    found = drawn(session, run, citizen, decisions, t)
+    if found is None:
+        return None
+    span = {"since": found.since, "until": found.until}
     title = t._("%(citizen)s as known after delivery %(delivery)s", citizen=shown, delivery=run.delivery_id)
     return {
-        "svg": inline_svg(timeline_chart(found, marks, **span, title=title, fmt="svg", t=t), title),
-        "table": timeline_table(found, marks, **span, title=title, t=t),
+        "svg": inline_svg(
+            timeline_chart(found.timeline, found.marks, **span, title=title, fmt="svg", t=t), title
+        ),
+        "table": timeline_table(found.timeline, found.marks, **span, title=title, t=t),
     }
 
 

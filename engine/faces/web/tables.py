@@ -2,13 +2,13 @@
 language's number formats), as CSV for Danish Excel (the default) or as CSV with commas (`sep=comma`)
 — engine/faces/downloads.py writes them. The runs; a run's municipalities; a municipality's rates,
 months and members (every member its filter matches, not one page); a citizen's decisions rule by
-rule. Column titles in the reader's language; CPR numbers as the reader's role may see them.
+rule and timeline; a replay check's differences (the diff's citizens: web/diff.py). Column titles in the reader's language; CPR numbers as the reader's role may see them.
 
 Every download is written to the access log as `download <table> <format>`: a list of members a row
 per member (as the members page does), a citizen's decisions the citizen, the other tables (which name
 no citizen) one row naming the run.
 
-Offering another page's table (the diff's, say) takes a function making its `Table` and a route
+Offering another page's table takes a function making its `Table` and a route
 returning `asked.send(table, name, what=…, run=…, citizens=…)` (`asked: Download`)."""
 
 from collections.abc import Iterator, Sequence
@@ -24,15 +24,17 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from engine.faces import downloads, render
+from engine.faces.charts import TIMELINE_COLUMNS
 from engine.faces.downloads import Column, Separator, Table
-from engine.faces.i18n import Texts
+from engine.faces.i18n import N_, Texts
 from engine.faces.users import User
 from engine.faces.web.auth import Reader
-from engine.faces.web.citizens import visible_decisions
-from engine.faces.web.deps import Db, FoundRun, MunicipalityCode, Ref, log_access, municipality_row
+from engine.faces.web.citizens import drawn, visible_decisions
+from engine.faces.web.deps import Db, FoundRun, MunicipalityCode, Ref, Refusal, log_access, municipality_row
 from engine.faces.web.members import Filter, members_page
 from engine.faces.web.pages import texts_of
 from engine.faces.web.runs import blocked_summary
+from engine.faces.web.verification import latest, visible_differences
 from engine.runs import results
 from models import cpr
 from models.runs import Run
@@ -240,6 +242,25 @@ def rules_table(decisions: Sequence[dict[str, Any]], t: Texts) -> Table:
     return Table(t._("Decisions"), columns, rows)
 
 
+def differences_table(differences: Sequence[dict[str, Any]], t: Texts) -> Table:
+    """A replay check's stored differences, as the run page lists the first of them."""
+    columns = tuple(
+        Column(t._(title))
+        for title in (N_("municipality"), N_("citizen"), N_("what"), N_("stored"), N_("replayed"))
+    )
+    rows = [
+        (
+            t.municipality(d["municipality"]) if d["municipality"] else None,
+            d["subject"],
+            d["what"],
+            render.shown(d["stored"], t),
+            render.shown(d["replayed"], t),
+        )
+        for d in differences
+    ]
+    return Table(t._("Differences of the replay"), columns, rows)
+
+
 def every_member(
     session: Session, run: Run, status: MunicipalityStatus, wanted: Filter, user: User
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -344,3 +365,33 @@ def rules_download(run: FoundRun, ref: Ref, user: Reader, session: Db, asked: Do
     documents = [cpr.shown_in(d.model_dump(mode="json"), full=user.may("full_cpr")) for d in decisions]
     name = t._("run %(run)s citizen %(citizen)s", run=run.id, citizen=cpr.mask(citizen))
     return asked.send(rules_table(documents, t), name, what="decisions", run=run, citizens=citizen)
+
+
+@pages.get("/runs/{run_id}/citizens/{ref}/downloads/timeline.{fmt}")
+def timeline_download(run: FoundRun, ref: Ref, user: Reader, session: Db, asked: Download) -> Response:
+    """The data of the citizen's timeline chart, with real dates."""
+    t = asked.t
+    citizen, decisions = visible_decisions(session, run, ref, user)
+    found = drawn(session, run, citizen, decisions, t)
+    if found is None:
+        raise Refusal(404, N_("run %(run)s has no timeline stored for this citizen"), run=run.id)
+    columns = (
+        *(Column(t._(c)) for c in TIMELINE_COLUMNS[:2]),
+        *(Column(t._(c), "date") for c in TIMELINE_COLUMNS[2:]),
+    )
+    table = Table(t._("Timeline"), columns, found.rows(t))
+    name = t._("run %(run)s citizen %(citizen)s timeline", run=run.id, citizen=cpr.mask(citizen))
+    return asked.send(table, name, what="timeline", run=run, citizens=citizen)
+
+
+@pages.get("/runs/{run_id}/downloads/differences.{fmt}")
+def differences_download(run: FoundRun, user: Reader, session: Db, asked: Download) -> Response:
+    """Every stored difference of the run's latest replay check (of the user's municipalities)."""
+    job = latest(session, run)
+    if job is None or job.result is None:
+        raise Refusal(404, N_("run %(run)s has no finished replay check"), run=run.id)
+    citizens, differences = visible_differences(job, user, len(job.result.get("first", [])))
+    name = asked.t._("run %(run)s replay differences", run=run.id)
+    return asked.send(
+        differences_table(differences, asked.t), name, what="differences", run=run, citizens=citizens
+    )

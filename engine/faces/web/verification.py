@@ -88,6 +88,29 @@ def start(request: Request, session: Session, run: Run, user: User) -> Verificat
     return job
 
 
+def visible_differences(
+    job: VerificationJob, user: User, limit: int
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The first `limit` stored differences of the user's municipalities, CPR numbers as the role may
+    see them; and the citizens they name (to log)."""
+    full = user.may("full_cpr")
+    first = [
+        d
+        for d in (job.result or {}).get("first", [])
+        if not d["municipality"] or user.sees(d["municipality"])
+    ]
+    shown = [
+        {
+            **d,
+            "subject": d["subject"] and cpr.shown(d["subject"], full=full),
+            "stored": cpr.shown_in(d["stored"], full=full),
+            "replayed": cpr.shown_in(d["replayed"], full=full),
+        }
+        for d in first[:limit]
+    ]
+    return [d["subject"] for d in first[:limit] if d["subject"]], shown
+
+
 def shown(session: Session, job: VerificationJob, user: User, action: str, limit: int) -> dict[str, Any]:
     """The job as a reader may see it: differences of their municipalities only, CPR numbers masked
     unless their role allows; the citizens shown are logged."""
@@ -107,21 +130,9 @@ def shown(session: Session, job: VerificationJob, user: User, action: str, limit
         "more": {},
     }
     if job.result is not None:
-        first = [
-            d for d in job.result.get("first", []) if not d["municipality"] or user.sees(d["municipality"])
-        ]
-        first = first[:limit]
-        log_access(session, user, action, job.run_id, [d["subject"] for d in first if d["subject"]])
+        citizens, document["first"] = visible_differences(job, user, limit)
+        log_access(session, user, action, job.run_id, citizens)
         document.update({k: job.result.get(k) for k in SHOWN if k in job.result})
-        document["first"] = [
-            {
-                **d,
-                "subject": d["subject"] and cpr.shown(d["subject"], full=full),
-                "stored": cpr.shown_in(d["stored"], full=full),
-                "replayed": cpr.shown_in(d["replayed"], full=full),
-            }
-            for d in first
-        ]
         document["more"] = cpr.shown_in({k: v for k, v in job.result.items() if k not in KNOWN}, full=full)
     return document
 
