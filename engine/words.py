@@ -71,11 +71,11 @@ class Phrase:
         parts, seen, end = [], set(), 0
         for found in PLACEHOLDER.finditer(self.message):
             name = found.group(1)
-            parts.append(re.escape(self.message[end : found.start()]))
+            parts.append(re.escape(self.message[end : found.start()].replace("%%", "%")))
             parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
             seen.add(name)
             end = found.end()
-        parts.append(re.escape(self.message[end:]))
+        parts.append(re.escape(self.message[end:].replace("%%", "%")))
         object.__setattr__(self, "pattern", re.compile("".join(parts)))
 
     def __call__(self, **values: Any) -> str:

@@ -11,6 +11,7 @@ from engine.faces.i18n import formats, vocabulary
 from engine.faces.i18n.catalogues import catalogue
 from engine.faces.i18n.formats import Share
 from engine.faces.i18n.languages import Language
+from engine.faces.simulate import phrases as _scenario_phrases  # noqa: F401 - known to `recognised`
 from engine.rules import phrases  # noqa: F401 - the rules' phrases, known to `recognised`
 from engine.words import recognised, worded
 
@@ -35,7 +36,8 @@ class Texts:
         return worded(document, self._, self._shown)
 
     def rules_words(self, text: str) -> str:
-        """A sentence the rules wrote (engine/rules/phrases.py) in this language; English, and text
+        """A sentence the engine wrote (a phrase: engine/rules/phrases.py, engine/faces/simulate/phrases.py)
+        in this language; English, and text
         of no phrase, as written."""
         found = None if self.language is Language.en else recognised(text)
         if found is None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from engine.faces.simulate import phrases
 from engine.faces.simulate.loading import Problem
 from engine.faces.simulate.scenario import Change, SetParameter, change_day
 from engine.faces.simulate.terms import Terms
@@ -38,18 +39,22 @@ def check_changes(
         if not project.first <= day <= project.last:
             errors.append(
                 Problem(
-                    (*here, key), f"{day} is outside the project period {project.first} to {project.last}"
+                    (*here, key), phrases.OUTSIDE_THE_PROJECT(day=day, first=project.first, last=project.last)
                 )
             )
         elif day > as_of:
-            warnings.append(Problem((*here, key), f"{day} is after the as-of date {as_of}: it cannot show"))
+            warnings.append(Problem((*here, key), phrases.AFTER_THE_AS_OF_DATE(day=day, as_of=as_of)))
         for name in ("group", "from_group"):
             group = getattr(change, name, None)
             if group is not None and group not in terms.groups:
                 errors.append(
                     Problem(
                         (*here, name),
-                        f"{group!r} is not a {pack.programme} group ({', '.join(sorted(terms.groups))})",
+                        phrases.NOT_A_GROUP(
+                            group=repr(group),
+                            programme=pack.programme,
+                            groups=", ".join(sorted(terms.groups)),
+                        ),
                     )
                 )
         for position, citizen in enumerate(change.citizens or ()):
@@ -57,7 +62,7 @@ def check_changes(
                 errors.append(
                     Problem(
                         (*here, "citizens", position),
-                        f"{cpr.mask(citizen)} is not a citizen of municipality {grant.municipality} in the base data",
+                        phrases.NOT_A_CITIZEN(citizen=cpr.mask(citizen), municipality=grant.municipality),
                     )
                 )
     return errors, warnings
@@ -67,7 +72,9 @@ def parameter_value(pack: Pack, name: str, value: Any) -> Any:
     """`value` as a value of the pack's parameter `name`; raises Problem at `name` or `value`."""
     if name not in pack.parameters:
         known = ", ".join(sorted(pack.parameters))
-        raise Problem(("name",), f"{pack.programme} has no parameter {name!r}; its parameters are {known}")
+        raise Problem(
+            ("name",), phrases.NO_SUCH_PARAMETER(programme=pack.programme, name=repr(name), known=known)
+        )
     parameter = pack.parameters[name]
     kind = parameter.type
     current = parameter.values[-1].value
@@ -91,7 +98,10 @@ def parameter_value(pack: Pack, name: str, value: Any) -> Any:
         return _codes(value, current, name)
     elif kind == "mapping" and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
         return {str(k): v for k, v in value.items()}
-    raise Problem(("value",), f"{name} is a parameter of type {kind} ({_example(kind)}), found {value!r}")
+    example = phrases.EXAMPLES[kind]()
+    raise Problem(
+        ("value",), phrases.NOT_OF_ITS_TYPE(name=name, kind=kind, example=example, value=repr(value))
+    )
 
 
 def code_list(current: list[str]) -> type[StrEnum] | None:
@@ -107,17 +117,8 @@ def _codes(values: list[str], current: list[str], name: str) -> list[str]:
         if unknown:
             raise Problem(
                 ("value",),
-                f"{', '.join(unknown)}: not a code of {name} ({', '.join(c.value for c in codes)})",
+                phrases.NOT_A_CODE(
+                    unknown=", ".join(unknown), name=name, codes=", ".join(c.value for c in codes)
+                ),
             )
     return values
-
-
-def _example(kind: str) -> str:
-    return {
-        "decimal": "an exact number such as 0.35",
-        "integer": "a whole number",
-        "date": "a date such as 2018-03-01",
-        "code": "one code",
-        "codes": "a list of codes",
-        "mapping": "a mapping of codes to names",
-    }[kind]

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from engine.faces.simulate import phrases
 from engine.faces.simulate.scenario import (
     OPERATIONS,
     AddActivity,
@@ -238,7 +239,7 @@ def _walk(node: yaml.Node, path: Place, lines: dict[Place, int], twice: list[Loc
             here = (*path, key.value)
             line = key.start_mark.line + 1
             if here in lines:
-                message = f"given twice (first on line {lines[here]})"
+                message = phrases.GIVEN_TWICE(line=lines[here])
                 twice.append(
                     Located(here, line, message, f"{name}, line {line}, {location(here)}: {message}")
                 )
@@ -258,13 +259,15 @@ def problems(error: ValidationError, data: Any) -> list[Problem]:
         kind = entry["type"]
         if kind == "union_tag_invalid":
             path = (*path, "op")
-            message = f"unknown operation {entry['ctx']['tag']!r}; the operations are {', '.join(OPERATIONS)}"
+            message = phrases.UNKNOWN_OPERATION(
+                op=repr(entry["ctx"]["tag"]), operations=", ".join(OPERATIONS)
+            )
         elif kind == "union_tag_not_found":
-            message = f"a change needs `op`, one of {', '.join(OPERATIONS)}"
+            message = phrases.NO_OPERATION(operations=", ".join(OPERATIONS))
         elif kind == "extra_forbidden":
-            message = f"unknown key; the keys here are {', '.join(_keys(data, path[:-1]))}"
+            message = phrases.UNKNOWN_KEY(keys=", ".join(_keys(data, path[:-1])))
         else:
-            message = entry["msg"].removeprefix("Value error, ") + _found(entry.get("input"))
+            message = _found(entry["msg"].removeprefix("Value error, "), entry.get("input"))
         found.append(Problem(path, message))
     return found
 
@@ -292,8 +295,9 @@ def _keys(data: Any, path: Place) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
-def _found(value: Any) -> str:
+def _found(problem: str, value: Any) -> str:
+    """The problem, with the value found (a citizen id masked)."""
     if isinstance(value, dict | list | tuple) or value is None:
-        return ""
+        return problem
     shown = cpr.mask(value.strip()) if isinstance(value, str) else value
-    return f" (found {shown!r})"
+    return phrases.FOUND(problem=problem, value=repr(shown))

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.faces.simulate import phrases
 from models.codes import Activity, Support
 from models.domain import CitizenId
 
@@ -55,7 +56,7 @@ class Count:
 
 
 def _count(value: Any) -> Count:
-    problem = "must be a whole number of at least 1, 'all', or a percentage such as '25%'"
+    problem = phrases.COUNT()
     if isinstance(value, bool):
         raise ValueError(problem)
     if isinstance(value, int):
@@ -97,9 +98,9 @@ class Selected(Frozen):
     @model_validator(mode="after")
     def _one_way_to_choose(self) -> Self:
         if (self.count is None) == (self.citizens is None):
-            raise ValueError("give either `count` (a number, 'all' or 'N%') or `citizens` (a list of ids)")
+            raise ValueError(phrases.COUNT_OR_CITIZENS())
         if self.citizens is not None and len(set(self.citizens)) < len(self.citizens):
-            raise ValueError("a citizen is named twice in `citizens`")
+            raise ValueError(phrases.NAMED_TWICE())
         return self
 
 
@@ -125,9 +126,9 @@ class AddActivity(Selected):
     @model_validator(mode="after")
     def _one_length(self) -> Self:
         if (self.days is None) == (self.end is None):
-            raise ValueError("give either `days` (how many days) or `to` (the last day)")
+            raise ValueError(phrases.DAYS_OR_TO())
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"`to` ({self.end}) is before `from` ({self.start})")
+            raise ValueError(phrases.TO_BEFORE_FROM(to=self.end, start=self.start))
         return self
 
     @property
@@ -158,7 +159,7 @@ class MoveGroup(Selected):
 def _reason(value: Any) -> str:
     if isinstance(value, str) and (value in EXIT_EVENTS or value in Support.__members__):
         return value
-    raise ValueError(f"must be one of {', '.join(EXIT_EVENTS)} or a support code ({', '.join(Support)})")
+    raise ValueError(phrases.EXIT_REASON(events=", ".join(EXIT_EVENTS), codes=", ".join(Support)))
 
 
 class Exit(Selected):
@@ -209,7 +210,7 @@ def _base(value: Any) -> BaseRef:
     if isinstance(value, str) and value.strip():
         text = value.strip()
         return BaseRef() if text == "latest" else BaseRef(folder=text)
-    raise ValueError("must be 'latest', a run id (a whole number) or a delivery folder")
+    raise ValueError(phrases.BASE())
 
 
 class ForecastOptions(Frozen):
