@@ -36,9 +36,8 @@ class Texts:
         return worded(document, self._, self._shown)
 
     def rules_words(self, text: str) -> str:
-        """A sentence the engine wrote (a phrase: engine/rules/phrases.py, engine/faces/simulate/phrases.py)
-        in this language; English, and text
-        of no phrase, as written."""
+        """A sentence the engine wrote (a phrase of engine/rules/phrases.py or
+        engine/faces/simulate/phrases.py) in this language; English, and text of no phrase, as written."""
         found = None if self.language is Language.en else recognised(text)
         if found is None:
             return text
