@@ -120,6 +120,24 @@ def test_commands_that_read_or_show_import_no_heavy_library(stored_runs: Engine,
     assert modules == []
 
 
+@pytest.mark.parametrize("command", ["--help", "run --help", "users --help"])
+def test_help_imports_no_database_layer(tmp_path: Path, command: str):
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            IMPORTED,
+            json.dumps(["sqlalchemy", "alembic", "engine.rules.pack"]),
+            *command.split(),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}"},
+        check=True,
+    )
+    assert json.loads(imported.stdout.splitlines()[-1]) == [0, []]
+
+
 def test_a_command_that_decides_imports_durable_rules_and_no_other_heavy_library(tmp_path: Path):
     member = Path(__file__).parent.parent / "examples" / "citizens" / "member.json"
     status, modules = imported_by(["evaluate", str(member)], f"sqlite:///{tmp_path / 'none.sqlite'}")

@@ -11,16 +11,16 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NoReturn, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from engine.rules.installed import RULES_DIR, programmes
+
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
 OPS: tuple[Op, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
-RULES_DIR = Path(str(resources.files("rules")))
 
 
 class PackError(ValueError):
@@ -368,10 +368,6 @@ def _check(pack: Pack) -> None:
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise PackError(f"{pack.origin}/pack.yaml: rule ids used twice: {sorted(duplicates)}")
-
-
-def programmes() -> list[str]:
-    return sorted(p.name for p in RULES_DIR.iterdir() if (p / "pack.yaml").is_file())
 
 
 @cache

@@ -13,7 +13,6 @@ the decision's facts) with the decision's columns repeated, facts and parameters
 import json
 from collections.abc import Collection, Iterator
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -23,20 +22,6 @@ from engine.runs import results
 from models import cpr
 from models.runs import Run, StoredDecision
 
-
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    """A row per decision."""
-    csv_trace = "csv-trace"
-    """A row per trace entry."""
-
-
-MEDIA_TYPES = {
-    ExportFormat.jsonl: "application/x-ndjson",
-    ExportFormat.csv: "text/csv; charset=utf-8",
-    ExportFormat.csv_trace: "text/csv; charset=utf-8",
-}
 DECISIONS: tuple[tuple[str, str], ...] = (
     ("run", "int"),
     ("municipality", "text"),
