@@ -66,12 +66,24 @@ def normalise(citizen_id: str) -> str:
 
 def shown_in(value: Any, *, full: bool = False) -> Any:
     """A JSON-like value (e.g. a trace's facts) with every CPR number in it shown as `shown` shows it."""
-    if full:
+    return value if full else _masked_in(value)
+
+
+def _masked_in(value: Any) -> Any:
+    # exact types first (an export masks millions of values); subclasses (a StrEnum) below
+    kind = type(value)
+    if kind is str:
+        return mask(value) if 10 <= len(value) <= 12 else value  # the lengths CPR_PATTERN matches
+    if kind is dict:
+        return {key: _masked_in(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_masked_in(item) for item in value]
+    if value is None or kind is bool or kind is int:
         return value
     if isinstance(value, str):
         return mask(value)
     if isinstance(value, Mapping):
-        return {key: shown_in(item) for key, item in value.items()}
+        return {key: _masked_in(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [shown_in(item) for item in value]
+        return [_masked_in(item) for item in value]
     return value

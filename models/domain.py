@@ -4,9 +4,11 @@ Periods are inclusive at both ends; `to` empty means open-ended. Models are froz
 fields, so a typo in a citizen file is an error that names the field, never a silent default.
 """
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -246,3 +248,21 @@ def trusted(model: type[M]) -> Callable[[dict[str, Any]], M]:
         return record
 
     return make
+
+
+def trusted_columns(model: type[M], names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[M]:
+    """Records as `trusted` makes them, from columns of values (one per field, in the order of
+    `names`, which name every field): made column by column by builtins, with no Python call per
+    record — a national run reads a million of them, most of them distinct."""
+    count = len(columns[0])
+    records = list(map(model.__new__, repeat(model, count)))
+    values = map(dict, map(zip, repeat(names), zip(*columns, strict=True)))
+    deque(map(_set, records, repeat("__dict__"), values), maxlen=0)
+    fields_set = set(model.model_fields)
+    for name, value in (
+        ("__pydantic_fields_set__", fields_set),
+        ("__pydantic_extra__", None),
+        ("__pydantic_private__", None),
+    ):
+        deque(map(_set, records, repeat(name), repeat(value, count)), maxlen=0)
+    return records

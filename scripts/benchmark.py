@@ -9,6 +9,7 @@ For each database (SQLite, PostgreSQL) it writes a delivery of the chosen shape 
     tool a data analyst would use instead (load + query, best of three; its member count is
     checked against the run's);
   * the ratios run / floor and run / DuckDB;
+  * start-up: `fsm --help`, `fsm status` and `fsm explain` as processes of their own;
   * a second night: a delivery that repeats every citizen (a full snapshot) with 1 % of them
     changed, imported, and `fsm run` as of one day later (incremental: unchanged citizens carried
     over), as a share of the full run, checked against a full run of that night;
@@ -275,6 +276,27 @@ def duckdb_reference(folder: Path) -> tuple[float, int]:
     return best_of(3, query), members
 
 
+STARTUP_RUNS = 5
+
+
+def startup(url: str, work: Path, engine: Engine) -> str:
+    """`fsm --help`, `fsm status` (of one municipality: all 98 are thousands of lines) and `fsm
+    explain` (of a citizen) on the latest run, as processes of their own, best of STARTUP_RUNS
+    each: what a command costs before it does anything big."""
+    latest = "(select max(id) from runs)"
+    with engine.connect() as connection:
+        citizen, place = connection.execute(
+            text(
+                f"select citizen_id, municipality from decisions where citizen_id is not null and run_id = {latest}"
+            )
+        ).first()
+    figures = []
+    for args in (("--help",), ("status", "--municipality", place), ("explain", citizen)):
+        best = min((fsm(url, work, *args) for _ in range(STARTUP_RUNS)), key=lambda m: m.seconds)
+        figures.append(f"fsm {args[0]} {best.seconds:.2f} s ({best.cpu:.2f} CPU-s)")
+    return ", ".join(figures)
+
+
 def stored_differences(engine: Engine, first: int, second: int) -> int:
     """Decision rows (with their evidence) in one run and not in the other, both ways, as multisets."""
     columns = (
@@ -377,6 +399,9 @@ def timed(args: argparse.Namespace, kind: str, work: Path) -> Measured:
         )
         print_line(
             f"  ratios: run / floor {best.seconds / floor_seconds:.1f}, run / DuckDB {best.seconds / duckdb_seconds:.1f}"
+        )
+        print_line(
+            f"  start-up, best of {STARTUP_RUNS} (process start included): {startup(url, work, engine)}"
         )
         day = as_of
         for label, delivery in (

@@ -1,6 +1,8 @@
 """What every command stands on: opening the database (missing, at head, migrated once by commands
 started together) and every operational failure ending as one line with its exit status."""
 
+import json
+import os
 import resource
 import signal
 import sqlite3
@@ -32,6 +34,7 @@ from models.database import (
     stored_revision,
 )
 from models.db import Delivery
+from models.runs import StoredDecision
 from tests.cli_processes import finish, fsm, needs_mount_namespaces, start
 from tests.conftest import PG_URL
 
@@ -73,6 +76,73 @@ def test_opening_a_database_at_head_does_not_even_import_alembic(engine: Engine)
         [sys.executable, "-c", check, url_of(engine)], capture_output=True, text=True, check=True
     )
     assert opened.stdout.strip() == "False"
+
+
+HEAVY = ("matplotlib", "openpyxl", "fastapi", "starlette", "jinja2", "uvicorn", "argon2", "durable")
+"""Libraries only some commands use (charts, workbooks, the web, passwords, deciding)."""
+NEVER = ("pandas", "duckdb", "numpy", "PIL")
+"""Libraries no command imports (numpy and PIL come with matplotlib and openpyxl)."""
+IMPORTED = """
+import json, sys
+from engine.faces.cli import app
+try:
+    app(sys.argv[2:], prog_name="fsm")
+except SystemExit as ended:
+    status = ended.code
+print(json.dumps([status, sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules)]))
+"""
+"""A command run as `fsm` runs it; then its exit status and which of the libraries it imported."""
+
+
+def imported_by(args: list[str], url: str) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED, json.dumps(HEAVY + NEVER), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": url, "CI": "true"},
+        check=True,
+    )
+    status, modules = json.loads(done.stdout.splitlines()[-1])
+    return status, modules
+
+
+@pytest.mark.parametrize("command", ["--help", "status", "explain", "run --help"])
+def test_commands_that_read_or_show_import_no_heavy_library(stored_runs: Engine, command: str):
+    with stored_runs.connect() as connection:
+        citizen = connection.scalar(
+            select(StoredDecision.citizen_id).where(
+                StoredDecision.run_id == 2, StoredDecision.citizen_id.is_not(None)
+            )
+        )
+    args = command.split() + ([str(citizen), "--run", "2"] if command == "explain" else [])
+    status, modules = imported_by(args, url_of(stored_runs))
+    assert status in (0, None)
+    assert modules == []
+
+
+@pytest.mark.parametrize("command", ["--help", "run --help", "users --help"])
+def test_help_imports_no_database_layer(tmp_path: Path, command: str):
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            IMPORTED,
+            json.dumps(["sqlalchemy", "alembic", "engine.rules.pack"]),
+            *command.split(),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}"},
+        check=True,
+    )
+    assert json.loads(imported.stdout.splitlines()[-1]) == [0, []]
+
+
+def test_a_command_that_decides_imports_durable_rules_and_no_other_heavy_library(tmp_path: Path):
+    member = Path(__file__).parent.parent / "examples" / "citizens" / "member.json"
+    status, modules = imported_by(["evaluate", str(member)], f"sqlite:///{tmp_path / 'none.sqlite'}")
+    assert status in (0, None)
+    assert modules == ["durable"]
 
 
 def test_an_empty_database_is_brought_to_head(blank: Engine):

@@ -18,7 +18,7 @@ from engine.faces.cli import app
 from engine.faces.downloads import BOM, Separator
 from engine.faces.i18n import Language, texts
 from engine.runs import results
-from engine.runs.export import ExportFormat
+from engine.runs.export_formats import ExportFormat
 
 CPR_IN_FULL = re.compile(r"\b\d{6}-\d{4}\b")
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from engine.faces.cli import app
 from engine.faces.cli import common as cli_app
+from engine.rules import pack as rule_packs
 from engine.rules.pack import RULES_DIR, get_pack, load_pack
 from tests.fsm1_timelines import MEMBERSHIP_RULES
 
@@ -229,7 +230,7 @@ def dated_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert text.count(old) == 1
     parameters.write_text(text.replace(old, old + "    - {from: 2030-01-01, value: 35}\n"), encoding="utf-8")
     pack = load_pack(copy)
-    monkeypatch.setattr(cli_app, "get_pack", lambda programme: pack)
+    monkeypatch.setattr(rule_packs, "get_pack", lambda programme: pack)
 
 
 @pytest.mark.usefixtures("dated_pack")

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Environment
 
-from engine.faces.i18n import SETTING, Language, UnknownLanguage, install_jinja, language, negotiate, texts
+from engine.faces.i18n import SETTING, Language, UnknownLanguage, language, negotiate, texts
+from engine.faces.i18n.jinja import install_jinja
 from models import municipalities
 
 DA, EN = texts(Language.da), texts(Language.en)

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from engine.faces.cli import app
 from engine.faces.cli.common import progress_bar
+from engine.input import TIMELINE_KINDS
 from engine.input.csvfile import CHUNK, LONGEST_LINE
-from engine.input.delivery import DeliveryError, read_delivery
+from engine.input.delivery import KIND_BITS, DeliveryError, read_delivery
 from engine.input.importing import import_folder
 from engine.input.timelines import load_grants, load_timelines
 from models.db import CitizenVersion, Delivery, SupportRow
@@ -96,6 +97,10 @@ def data_lines(path: Path) -> int:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     return sum(1 for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:] if line.strip())
+
+
+def test_the_timeline_kinds_the_command_line_names_are_the_delivery_s_files():
+    assert tuple(KIND_BITS) == TIMELINE_KINDS
 
 
 def test_every_kind_of_bad_row_is_rejected_with_its_file_line_column_and_reason():

@@ -6,7 +6,7 @@
 - CSV with commas (on request): plain values for programs and other spreadsheets — `4699600.00`,
   `0.4000`, `2018-03-02`, `2018-03`, `true` — with the byte order mark too;
 - Excel workbooks: a sheet per table, its header row bold and frozen, a filter, real numbers and
-  dates with the language's number formats (`engine.faces.simulate.workbook.number_format`).
+  dates with the language's number formats (`engine.faces.cells.number_format`).
 
 Column titles are in the reader's language; the values are as the caller gives them: dates as dates,
 amounts as Decimal, shares as fractions of 1, counts as int, flags as bool (CPR numbers already
@@ -23,14 +23,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
+from engine.faces.cells import WIDEST, Column, Kind, number_format
 from engine.faces.i18n import ENGLISH, Language, Texts, texts
-from engine.faces.simulate.tables import Column, Kind
-from engine.faces.simulate.workbook import WIDEST, number_format
 
 __all__ = ["BOM", "Column", "Separator", "Table", "cell_text", "csv_lines", "xlsx"]
 
@@ -167,6 +161,11 @@ def _number_format(kind: Kind, value: Any, t: Texts) -> str | None:
 def xlsx(tables: Sequence[Table], t: Texts) -> IO[bytes]:
     """The tables as an Excel workbook, a sheet each, in a temporary file (on disk when it grows: the
     rows never are all in memory), positioned at its start."""
+    from openpyxl import Workbook  # here: the command line imports this module at start
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     for table in tables:
         sheet = book.create_sheet(table.name[:31])

@@ -5,15 +5,15 @@ without the digits and signs people add before or after a word) and their argon2
 import string
 from functools import cache
 from importlib.resources import files
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from engine.faces.i18n import N_
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
-_hasher = PasswordHasher()
 NOBODY = "$argon2id$v=19$m=65536,t=3,p=4$Axc4bIi5zumyQki0BOdJ1w$oSGFWL2N1uR+sPCaPgQm7KuYLuj9eq6347ajjy6tJik"
 """The hash of a random password nobody knows: verified against when the user name is unknown, so
 that a wrong name takes as long as a wrong password."""
@@ -49,13 +49,22 @@ def check(name: str, password: str) -> None:
         raise PasswordRefused(N_("the password is too common (it is on the list of passwords guessed first)"))
 
 
+@cache
+def _hasher() -> "PasswordHasher":
+    from argon2 import PasswordHasher  # here: every command line command imports this module
+
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify(password_hash: str, password: str) -> bool:
     """Whether the password is the hashed one (argon2: deliberately slow, and ~64 MB of memory)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

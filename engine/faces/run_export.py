@@ -13,7 +13,7 @@ from engine.faces import render
 from engine.faces.downloads import Column, Separator, Table, csv_lines
 from engine.faces.i18n import ENGLISH, N_, Texts
 from engine.runs import export
-from engine.runs.export import ExportFormat
+from engine.runs.export_formats import ExportFormat
 from models.runs import Run
 
 TITLES = {

@@ -24,15 +24,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.faces import passwords
+from engine.faces.permissions import PERMISSIONS
 from models import municipalities as places
 from models.access import Role, WebSession, WebUser
 
-PERMISSIONS: Mapping[str, str] = {
-    "read": "read runs, municipalities, members, citizens' decisions and masked exports",
-    "full_cpr": "see CPR numbers in full",
-    "verify": "start a replay check of a run",
-    "access_log": "read the access log (the data protection officer)",
-}
 ROLES: Mapping[str, frozenset[str]] = {
     "auditor": frozenset({"read", "verify"}),
     "auditor_cpr": frozenset({"read", "verify", "full_cpr"}),

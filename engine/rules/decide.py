@@ -48,15 +48,23 @@ class Evaluation(NamedTuple):
         return [rule for rule, passed in self.verdicts.items() if not passed]
 
 
+_CITATIONS: dict[tuple[str, str], SourceCitation] = {}
+
+
 def citation(pack: Pack, rule: Rule) -> SourceCitation:
-    document = pack.sources[rule.source.ref]
-    return SourceCitation.model_construct(
-        document=document.file,
-        title=document.title,
-        url=document.url,
-        quote=rule.source.quote,
-        note=rule.source.note,
-    )
+    """The rule's source (made once per pack and rule: every trace entry of the rule shows it; frozen)."""
+    key = (pack.content_hash, rule.id)
+    found = _CITATIONS.get(key)
+    if found is None:
+        document = pack.sources[rule.source.ref]
+        found = _CITATIONS[key] = SourceCitation.model_construct(
+            document=document.file,
+            title=document.title,
+            url=document.url,
+            quote=rule.source.quote,
+            note=rule.source.note,
+        )
+    return found
 
 
 def outcome(

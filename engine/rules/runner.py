@@ -1,4 +1,6 @@
-"""The only module that touches durable-rules: one host, one session per evaluation, checked results.
+"""The only module that uses durable-rules (with its host, engine/rules/durable_host.py: imported
+when the first runner is made, so that commands that decide nothing do without it): one host, one
+session per evaluation, checked results.
 
 Traps handled here (see DURABLE_RULES.md): no background dispatcher threads (every action runs in the
 posting thread, so results cannot arrive late); one small session per evaluation, deleted at once
@@ -25,8 +27,6 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from durable import engine as durable
-
 from engine.rules.compile import FAIL, PASS, CompiledDecision, engine_value
 
 
@@ -43,26 +43,6 @@ class Firing:
     keys: tuple[Any, ...]
 
 
-class _SyncHost(durable.Host):
-    """A durable host without the background dispatcher threads; actions run where facts are posted."""
-
-    def _run(self) -> None:
-        return None
-
-
-class _Action(durable.Promise):
-    """durable's promise of a synchronous action, run without the timeout closure that its `run`
-    makes for every firing (a function that refers to itself: garbage only the cyclic collector
-    frees). An exception in the action is kept in the session state, as durable does."""
-
-    def run(self, c: Any, complete: Callable[[Any], None]) -> None:
-        try:
-            self._func(c)
-        except Exception as error:  # noqa: BLE001 - durable's contract: the state carries it; checked below
-            c.s.exception = f"exception caught {error!r}"
-        complete(None)
-
-
 MEMO_LIMIT = 200_000
 """Distinct fact vectors remembered per process (then forgotten at once): a run's memory must not
 grow with the population, and the vectors met most often come back at once."""
@@ -77,7 +57,10 @@ class _OneRule(NamedTuple):
 
 class Runner:
     def __init__(self) -> None:
-        self._host = _SyncHost()
+        from engine.rules import durable_host
+
+        self._durable = durable_host
+        self._host = durable_host.SyncHost()
         self._registered: set[str] = set()
         self._lock = threading.Lock()
         self._sids = itertools.count()
@@ -88,7 +71,7 @@ class Runner:
         self._vectors: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
         self._one_rules: dict[str, list[_OneRule]] = {}
 
-    def _action(self, rule_name: str, conditions: Sequence[str]) -> _Action:
+    def _action(self, rule_name: str, conditions: Sequence[str]) -> Any:
         rule, passed = rule_name, True
         if rule_name.endswith((PASS, FAIL)):
             rule, passed = rule_name[: -len(PASS)], rule_name.endswith(PASS)
@@ -98,7 +81,7 @@ class Runner:
             firing = Firing(rule, passed, tuple(m["key"] for m in matched))
             self._results[matched[0]["sid"]].append(firing)
 
-        return _Action(record)
+        return self._durable.Action(record)
 
     def _register(self, compiled: CompiledDecision) -> None:
         if compiled.name in self._registered:
@@ -183,9 +166,9 @@ class Runner:
     def _assert(self, compiled: CompiledDecision, fact: dict[str, Any]) -> None:
         try:
             self._host.assert_fact(compiled.name, fact)
-        except durable.MessageNotHandledException:
+        except self._durable.NotHandled:
             pass  # a fact no sequence step matched; pass/fail rules are checked for completeness below
-        except durable.MessageObservedException as error:
+        except self._durable.Observed as error:
             raise EngineFault(
                 f"{compiled.name}: durable-rules refused a distinct fact as already seen: {error}"
             ) from error

@@ -19,10 +19,10 @@ digest is made from the database instead, which gives the same digest. An audit 
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, select, update
+from sqlalchemy import Connection, Select, Text, cast, select, update
 from sqlalchemy.orm import Session
 
 from engine.runs.batch import CitizensDone, EvidenceValues, MunicipalityDone, Row
@@ -144,10 +144,11 @@ def _stored_rows(connection: Connection, run_id: int) -> str:
     """The digest of the run's decision rows, as the database holds them."""
     evidence = {
         i: _evidence_sha(verdicts, facts)
-        for i, verdicts, facts in connection.execute(
+        for i, verdicts, facts in _driver_rows(
+            connection,
             select(Evidence.id, cast(Evidence.verdicts, Text), cast(Evidence.facts, Text)).where(
                 Evidence.run_id == run_id
-            )
+            ),
         )
     }
     d = StoredDecision
@@ -161,12 +162,25 @@ def _stored_rows(connection: Connection, run_id: int) -> str:
         d.group,
         cast(d.trace, Text),
     )
-    found: Iterable[Any] = connection.execute(select(*columns, d.evidence_id).where(d.run_id == run_id))
+    found = _driver_rows(connection, select(*columns, d.evidence_id).where(d.run_id == run_id))
+    # the day as text (SQLite's driver gives its ISO text, PostgreSQL's a date: `%s` shows both alike)
     lines = sorted(
-        LINE % (c, m, decision, day.isoformat(), o, v, g, t, evidence.get(e))
+        LINE % (c, m, decision, day, o, v, g, t, evidence.get(e))
         for c, m, decision, day, o, v, g, t, e in found
     )
     return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
+
+
+def _driver_rows(connection: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of `query` (its parameters literal: ids) as the bare driver gives them, in the
+    connection's transaction: plain tuples, not SQLAlchemy's rows, for every row of a run."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(query.compile(connection, compile_kwargs={"literal_binds": True})))
+        while rows := cursor.fetchmany(10_000):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def _from_database(session: Session, run_id: int, previous: str | None) -> str:

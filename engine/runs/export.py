@@ -13,7 +13,6 @@ the decision's facts) with the decision's columns repeated, facts and parameters
 import json
 from collections.abc import Collection, Iterator
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -23,20 +22,6 @@ from engine.runs import results
 from models import cpr
 from models.runs import Run, StoredDecision
 
-
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    """A row per decision."""
-    csv_trace = "csv-trace"
-    """A row per trace entry."""
-
-
-MEDIA_TYPES = {
-    ExportFormat.jsonl: "application/x-ndjson",
-    ExportFormat.csv: "text/csv; charset=utf-8",
-    ExportFormat.csv_trace: "text/csv; charset=utf-8",
-}
 DECISIONS: tuple[tuple[str, str], ...] = (
     ("run", "int"),
     ("municipality", "text"),
@@ -73,7 +58,9 @@ RULES: tuple[tuple[str, str], ...] = (
 def documents(
     session: Session, run: Run, *, full_cpr: bool = False, municipalities: Collection[str] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Every decision of the run (of these municipalities: None for all) with its trace."""
+    """Every decision of the run (of these municipalities: None for all) with its trace. A citizen's
+    trace is made of its evidence, decision and day alone, so it is built once for all the citizens
+    of a municipality who share them (the documents share it: read them, do not change them)."""
     query = (
         select(StoredDecision)
         .where(StoredDecision.run_id == run.id)
@@ -82,10 +69,28 @@ def documents(
     )
     if municipalities is not None:
         query = query.where(StoredDecision.municipality.in_(sorted(municipalities)))
+    built: dict[tuple[int, str, date], dict[str, Any]] = {}
+    place = None
     for row in session.scalars(query):
-        decision = results.stored_decision(session, run, row)
-        document = {"run": run.id, **decision.model_dump(mode="json"), "failed_rules": decision.failed_rules}
-        yield cpr.shown_in(document, full=full_cpr)
+        if row.municipality != place:
+            place = row.municipality
+            built.clear()  # what is kept does not grow with the run
+        key = (row.evidence_id, row.decision, row.day)
+        shared = built.get(key) if row.trace is None else None
+        if shared is None:
+            decision = results.stored_decision(session, run, row)
+            document = {
+                "run": run.id,
+                **decision.model_dump(mode="json"),
+                "failed_rules": decision.failed_rules,
+            }
+            shared = cpr.shown_in(document, full=full_cpr)
+            if row.trace is None:
+                built[key] = shared
+            yield shared
+            continue
+        own = {"subject": row.citizen_id or row.municipality, "detail": results.citizen_detail(row)}
+        yield shared | cpr.shown_in(own, full=full_cpr)
 
 
 def _json(value: Any) -> str:

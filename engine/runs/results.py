@@ -100,11 +100,21 @@ def stored_decision(session: Session, run: Run, row: StoredDecision) -> Decision
             trace=[RuleOutcome.model_validate(e) for e in row.trace],
             detail=row.facts or {},
         )
-    detail = {k: v for k, v in (("exit_status", row.value), ("group", row.group)) if v is not None}
     evaluation = Evaluation(
-        row.decision, row.citizen_id or "", row.municipality, row.day, row.facts or {}, row.verdicts, detail
+        row.decision,
+        row.citizen_id or "",
+        row.municipality,
+        row.day,
+        row.facts or {},
+        row.verdicts,
+        citizen_detail(row),
     )
     return trace(pack, evaluation, _parameters(session, run, pack, row))
+
+
+def citizen_detail(row: StoredDecision) -> dict[str, Any]:
+    """A citizen's decision's detail: its exit status and visitation group, those it has."""
+    return {k: v for k, v in (("exit_status", row.value), ("group", row.group)) if v is not None}
 
 
 def citizen_decisions(session: Session, run: Run, citizen_id: str) -> list[Decision]:

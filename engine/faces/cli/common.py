@@ -1,25 +1,29 @@
-"""The `fsm` application and what its commands share: the console, options, failing with one line."""
+"""The `fsm` application and what its commands share: the console, options, failing with one line.
+
+Nothing here imports the database layer, pydantic or a rule pack at start: `fsm --help` needs none
+of them (the functions that do import them when called)."""
 
 import json
 import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import Engine
 
 from engine.faces.cli.failures import Group, Status
-from engine.faces.i18n import SETTING, Language
-from engine.input.errors import describe_validation_error
-from engine.rules.pack import PackError, get_pack, programmes
-from models.database import database_url, open_database, shown
-from models.domain import CitizenTimeline
+from engine.faces.i18n.languages import SETTING, Language
+from engine.rules.installed import programmes
 from models.today import UnknownTimeZone, today
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.rules.pack import Pack
+    from models.domain import CitizenTimeline
 
 app = typer.Typer(
     name="fsm",
@@ -69,7 +73,12 @@ def today_or_fail() -> date:
         raise fail(str(error)) from None
 
 
-def read_citizen(path: Path) -> CitizenTimeline:
+def read_citizen(path: Path) -> "CitizenTimeline":
+    from pydantic import ValidationError
+
+    from engine.input.errors import describe_validation_error
+    from models.domain import CitizenTimeline
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -86,21 +95,27 @@ def read_citizen(path: Path) -> CitizenTimeline:
         raise fail(f"{path}: {describe_validation_error(error)}") from None
 
 
-def pack_or_fail(programme: str):  # noqa: ANN201 - returns engine.rules.pack.Pack
+def pack_or_fail(programme: str) -> "Pack":
+    from engine.rules.pack import PackError, get_pack
+
     try:
         return get_pack(programme)
     except PackError as error:
         raise fail(str(error)) from None
 
 
-def database(*, create: bool = False) -> Engine:
+def database(*, create: bool = False) -> "Engine":
     """The database of `DATABASE_URL` (default: the embedded SQLite file), at the latest schema.
     One that does not exist is refused unless the command may `create` it (`fsm db upgrade`,
     `fsm import`, `fsm demo`)."""
+    from models.database import open_database
+
     return open_database(create=create)
 
 
 def database_url_shown() -> str:
+    from models.database import database_url, shown
+
     return shown(database_url())
 
 

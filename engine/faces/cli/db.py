@@ -5,7 +5,6 @@ from typing import Annotated
 import typer
 
 from engine.faces.cli.common import app, console, database_url_shown
-from models.database import downgrade, existing_engine, upgrade
 
 db_app = typer.Typer(
     help="The database schema (Alembic migrations); DATABASE_URL chooses the database.\n\nExample: fsm db upgrade"
@@ -19,6 +18,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 
     Example: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test fsm db upgrade
     """
+    from models.database import existing_engine, upgrade
+
     upgrade(existing_engine(create=True), revision)
     console.print(f"database {database_url_shown()} is at {revision}")
 
@@ -29,5 +30,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")
 
     Example: fsm db downgrade base
     """
+    from models.database import downgrade, existing_engine
+
     downgrade(existing_engine(), revision)
     console.print(f"database {database_url_shown()} is at {revision}")

@@ -1,15 +1,17 @@
 """`fsm import`: a data delivery into the database."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from engine.faces.cli.common import ShowCpr, app, console, database, progress_bar
 from engine.faces.cli.failures import Status
-from engine.input.delivery import KIND_BITS, DeliveryError
-from engine.input.importing import Imported, count_rows, import_folder
+from engine.input import TIMELINE_KINDS
+
+if TYPE_CHECKING:
+    from engine.input.importing import Imported
 
 
 @app.command("import")
@@ -28,7 +30,7 @@ def import_command(
             "--allow-missing",
             metavar="KIND",
             help="Import without KIND's file although the citizens listed had such rows: they lose them "
-            f"all (one of {', '.join(KIND_BITS)}; may be given more than once)",
+            f"all (one of {', '.join(TIMELINE_KINDS)}; may be given more than once)",
         ),
     ] = None,
     resend: Annotated[
@@ -48,10 +50,13 @@ def import_command(
     refused (nothing imported); others in docs/exit-status.md.
     Example: fsm import examples/delivery --report-dir reports/2018-03
     """
+    from engine.input.delivery import DeliveryError
+    from engine.input.importing import count_rows, import_folder
+
     allowed = [kind.removesuffix(".csv") for kind in allow_missing or ()]
-    unknown = [kind for kind in allowed if kind not in KIND_BITS]
+    unknown = [kind for kind in allowed if kind not in TIMELINE_KINDS]
     if unknown:
-        _refuse([f"--allow-missing {', '.join(unknown)}: the kinds are {', '.join(KIND_BITS)}"])
+        _refuse([f"--allow-missing {', '.join(unknown)}: the kinds are {', '.join(TIMELINE_KINDS)}"])
     engine = database(create=True)
     with progress_bar("reading rows") as bar:
         advance = None
@@ -82,7 +87,7 @@ def _refuse(problems: list[str]) -> None:
     raise typer.Exit(Status.BAD_INPUT)
 
 
-def _show(imported: Imported) -> None:
+def _show(imported: "Imported") -> None:
     summary = imported.summary
     files = summary["files"]
     if console.is_terminal:

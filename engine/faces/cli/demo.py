@@ -1,32 +1,28 @@
 """`fsm demo`: a synthetic municipality imported, run and shown."""
 
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine import synthetic
 from engine.faces.cli.common import CORES, Programme, Workers, app, console, database, fail
 from engine.faces.cli.runs import run_command, status
-from engine.input.importing import import_folder
-from engine.synthetic import aalborg, herning, write_delivery
+
+if TYPE_CHECKING:
+    from engine.synthetic import Municipality
+
+DEMOS = {"fsm1": "Aalborg, FSM1, as in seed 002", "fsm2": "Herning, FSM2, as in seed 003"}
 
 
-@dataclass(frozen=True)
-class Demo:
-    name: str
-    build: Callable[[], synthetic.Municipality]
-    status_day: date
+def _demo(programme: str) -> tuple["Municipality", date]:
+    """The demo's municipality and its status day (the generators are imported by `fsm demo` only)."""
+    from engine.synthetic import aalborg, herning
 
-
-DEMOS = {
-    "fsm1": Demo("Aalborg, FSM1, as in seed 002", lambda: aalborg.municipality("851"), aalborg.STATUS_DAY),
-    "fsm2": Demo("Herning, FSM2, as in seed 003", herning.municipality, herning.STATUS_DAY),
-}
+    if programme == "fsm1":
+        return aalborg.municipality("851"), aalborg.STATUS_DAY
+    return herning.municipality(), herning.STATUS_DAY
 
 
 @app.command()
@@ -45,17 +41,17 @@ def demo(
 
     Example: fsm demo --programme fsm2
     """
+    from engine.input.importing import import_folder
+    from engine.synthetic import write_delivery
+
     if programme not in DEMOS:
         raise fail(f"no demo for {programme!r}; known: {', '.join(DEMOS)}")
-    shown = DEMOS[programme]
-    place = shown.build()
+    place, status_day = _demo(programme)
     engine = database(create=True)
     with tempfile.TemporaryDirectory() as folder:
         delivery = Path(folder) / f"{programme}-demo"
         write_delivery(delivery, [place])
         imported = import_folder(engine, delivery)
-    console.print(f"demo delivery ({shown.name}) imported: {imported}")
-    run_command(
-        as_of=as_of or shown.status_day, programme=programme, municipality=place.code, workers=workers
-    )
+    console.print(f"demo delivery ({DEMOS[programme]}) imported: {imported}")
+    run_command(as_of=as_of or status_day, programme=programme, municipality=place.code, workers=workers)
     status(run=None, municipality=place.code, as_json=False, show_cpr=False)

@@ -7,11 +7,7 @@ from typing import Annotated
 import typer
 
 from engine.faces.cli.common import Lang, Municipality, Programme, RunId, ShowCpr, app, console, fail
-from engine.faces.i18n import Language, texts
-from engine.faces.simulate import distance_text
-from engine.faces.simulate.api import EVERY, distance_of
-from engine.faces.simulate.distance import distance_json
-from engine.faces.simulate.loading import ScenarioError
+from engine.faces.i18n.languages import Language
 
 
 @app.command()
@@ -37,6 +33,12 @@ def distance(
 
     Example: fsm distance --municipality 851 --as-of 2018-06-30
     """
+    from engine.faces.i18n import texts
+    from engine.faces.simulate import distance_text
+    from engine.faces.simulate.api import EVERY, distance_of
+    from engine.faces.simulate.distance import distance_json
+    from engine.faces.simulate.loading import ScenarioError
+
     try:
         found = distance_of(
             municipality, database=None, municipalities=EVERY, programme=programme, run=run, as_of=as_of

@@ -5,7 +5,8 @@ one line on standard error and a documented status (docs/exit-status.md). Operat
 told by their cause — the database busy past its timeout, unreachable or missing, the disk full,
 a read-only file or file system — whatever raised them (SQLite, PostgreSQL or the file system).
 The command's transactions have been rolled back by then: nothing is left half-written.
-`FSM_DEBUG=1` shows the traceback of an unexpected failure (a bug) instead.
+`FSM_DEBUG=1` shows the traceback of an unexpected failure (a bug) instead. The database layer
+is imported when a failure is explained, not at every command's start.
 """
 
 import errno
@@ -14,19 +15,8 @@ import sqlite3
 from enum import IntEnum
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
-
-from models.database import (
-    SQLITE_BUSY_SECONDS,
-    DatabaseMissing,
-    UnknownSchema,
-    database_url,
-    shown,
-    sqlite_file,
-)
 
 
 class Status(IntEnum):
@@ -74,6 +64,10 @@ class Group(TyperGroup):
 
 def explained(error: BaseException) -> tuple[Status, str]:
     """A failure's exit status and its one line, in the words of whoever runs the command."""
+    from sqlalchemy.exc import ArgumentError
+
+    from models.database import DatabaseMissing, UnknownSchema
+
     if isinstance(error, DatabaseMissing):
         return Status.UNREACHABLE, str(error)
     if isinstance(error, UnknownSchema):
@@ -97,10 +91,14 @@ def explained(error: BaseException) -> tuple[Status, str]:
 
 
 def _database() -> str:
+    from models.database import database_url, shown
+
     return shown(database_url())
 
 
 def _sqlite(error: sqlite3.Error) -> tuple[Status, str]:
+    from models.database import SQLITE_BUSY_SECONDS
+
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary result code
     name = _database()
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
@@ -128,6 +126,10 @@ def _sqlite(error: sqlite3.Error) -> tuple[Status, str]:
 
 
 def _unwritable_sqlite_file() -> bool:
+    from sqlalchemy.engine import make_url
+
+    from models.database import database_url, sqlite_file
+
     path = sqlite_file(make_url(database_url()))
     return (
         path is not None

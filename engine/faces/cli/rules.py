@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from engine.faces import render
 from engine.faces.cli.common import (
     AsOf,
     Municipality,
@@ -19,8 +18,6 @@ from engine.faces.cli.common import (
     read_citizen,
     today_or_fail,
 )
-from engine.rules.pack import PackError
-from engine.rules.programmes import programme_of
 from models import cpr
 from models.today import UnknownTimeZone
 
@@ -44,6 +41,10 @@ def evaluate(
 
     Example: fsm evaluate examples/citizens/member.json --programme fsm1 --municipality 851 --json
     """
+    from engine.faces import render
+    from engine.rules.pack import PackError
+    from engine.rules.programmes import programme_of
+
     timeline = read_citizen(file)
     pack = pack_or_fail(programme)
     try:
@@ -68,6 +69,8 @@ def rules_list(ctx: typer.Context, programme: Programme = "fsm1") -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from engine.faces import render
+
     pack = pack_or_fail(programme)
     console.print(render.rules_table(pack, pack.rules(), pack.parameters_at(today_or_fail())))
 
@@ -80,6 +83,8 @@ def rules_show(
 
     Example: fsm rules show fsm1.five_years_on_support
     """
+    from engine.faces import render
+
     programme = rule_id.split(".", 1)[0]
     pack = pack_or_fail(programme)
     try:

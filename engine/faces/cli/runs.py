@@ -1,17 +1,15 @@
-"""The nightly run and what reads it: `fsm run`, `status`, `explain`, `diff`, `audit verify`, `export`."""
+"""The nightly run and what reads it: `fsm run`, `status`, `explain`, `diff`, `audit verify`, `export`.
+Each command imports the run, the database and the rendering it uses (not every command's)."""
 
 import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from engine.faces import render, run_export
 from engine.faces.cli.common import (
     CORES,
     Lang,
@@ -31,13 +29,14 @@ from engine.faces.cli.common import (
 from engine.faces.cli.failures import Status, explained
 from engine.faces.downloads import Separator
 from engine.faces.i18n import Language, texts
-from engine.rules.pack import PackError
-from engine.runs import audit, results
-from engine.runs import diff as diffs
-from engine.runs.export import ExportFormat
-from engine.runs.run import RunOutcome, RunRefused, Terminated, nightly_run
-from engine.words import worded
+from engine.runs.export_formats import ExportFormat
 from models import cpr
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.runs import audit
+    from engine.runs.run import RunOutcome
 
 
 @app.command("run")
@@ -74,6 +73,9 @@ def run_command(
     and the status of its cause (1 unexpected, 4 busy, 6 disk full, …).
     Example: fsm run --as-of 2018-03-02 --json
     """
+    from engine.rules.pack import PackError
+    from engine.runs.run import RunRefused, Terminated, nightly_run
+
     engine = database()
     day = as_of or today_or_fail()
     started: list[int] = []
@@ -138,8 +140,13 @@ def _report_unfinished(as_json: bool, status: str, run_id: int | None, error: st
         typer.echo(json.dumps({"run": run_id, "status": status, "error": error}, ensure_ascii=False))
 
 
-def _run_summary(engine: Engine, outcome: RunOutcome) -> dict[str, Any]:
+def _run_summary(engine: "Engine", outcome: "RunOutcome") -> dict[str, Any]:
     """`fsm run --json`: the run, its counts and seal, and what changed since the programme's last run."""
+    from sqlalchemy.orm import Session
+
+    from engine.runs import diff as diffs
+    from engine.runs import results
+
     with Session(engine) as session:
         run = results.get_run(session, outcome.run_id)
         return {
@@ -172,6 +179,11 @@ def status(
 
     Example: fsm status --municipality 851 --lang da
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import render
+    from engine.runs import results
+
     with Session(database()) as session:
         try:
             found = results.get_run(session, run)
@@ -229,6 +241,11 @@ def explain(
 
     Example: fsm explain 050379-1234 --run 3
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import render
+    from engine.runs import results
+
     with Session(database()) as session:
         try:
             found = results.get_run(session, run)
@@ -267,6 +284,13 @@ def diff(
 
     Example: fsm diff 3 4 --municipality 851
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import render
+    from engine.runs import diff as diffs
+    from engine.runs import results
+    from engine.words import worded
+
     with Session(database()) as session:
         try:
             found = diffs.compare(
@@ -336,6 +360,9 @@ def audit_verify(
     2 no such run or not finished.
     Example: fsm audit verify 3
     """
+    from engine.faces import render
+    from engine.runs import audit, results
+
     try:
         found = audit.verify(database(), run, limit=show)
     except (results.NotFound, audit.NotVerifiable) as error:
@@ -367,7 +394,7 @@ def audit_verify(
         raise typer.Exit(DIFFERENT)
 
 
-def _seal_words(found: audit.Verification) -> str:
+def _seal_words(found: "audit.Verification") -> str:
     if found.sealed is None:
         return f"run {found.run_id}: not sealed (it finished before runs were); digest of what it stores: {found.recomputed}"
     if found.sealed:
@@ -383,6 +410,8 @@ def audit_chain() -> None:
     Exit status: 0 intact, 1 broken (each break named).
     Example: fsm audit chain
     """
+    from engine.runs import audit
+
     found = audit.chain(database())
     for broken in found.broken:
         console.print(f"broken: {broken}", highlight=False, soft_wrap=True)
@@ -423,6 +452,11 @@ def export_command(
     commas and plain values); their column titles are in the --lang language.
     Example: fsm export 3 --format csv --output run-3.csv
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import run_export
+    from engine.runs import results
+
     with Session(database()) as session:
         try:
             found = results.get_run(session, run)

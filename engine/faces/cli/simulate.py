@@ -1,20 +1,21 @@
 """`fsm simulate` and `fsm forecast`: what-if scenarios for project leaders (the same functions as
-the web's, engine/faces/simulate/api.py)."""
+the web's, engine/faces/simulate/api.py). The simulation, its workbook (openpyxl) and its chart
+(matplotlib) are imported by the commands that use them, not by every command."""
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.collector import collector_paused
 from engine.faces.cli.common import Lang, Municipality, Programme, ShowCpr, app, console, fail
-from engine.faces.i18n import Language, Texts, texts
-from engine.faces.simulate import chart as simulation_chart
-from engine.faces.simulate import document, tables, text, workbook
-from engine.faces.simulate.api import EVERY, forecast_simulation, run_scenario
-from engine.faces.simulate.loading import ScenarioError, read_file
-from engine.faces.simulate.simulation import Simulation
+from engine.faces.i18n.languages import Language
+
+if TYPE_CHECKING:
+    from engine.faces.i18n import Texts
+    from engine.faces.simulate.loading import ScenarioError
+    from engine.faces.simulate.simulation import Simulation
 
 AsJson = Annotated[
     bool, typer.Option("--json", help='One JSON object: {"baseline", "scenario", "differences", ...}')
@@ -26,28 +27,38 @@ Chart = Annotated[
 ]
 
 
-def fail_scenario(error: ScenarioError) -> typer.Exit:
+def fail_scenario(error: "ScenarioError") -> typer.Exit:
     """Every problem of a scenario on stderr, one `error:` line each (they name their lines)."""
     return fail("\nerror: ".join(error.messages))
 
 
 def check_chart(chart: Path | None) -> None:
-    if chart is not None and chart.suffix.lower() not in simulation_chart.SUFFIXES:
+    if chart is None:
+        return
+    from engine.faces.simulate.chart import SUFFIXES
+
+    if chart.suffix.lower() not in SUFFIXES:
         raise fail(f"--chart {chart}: the file must end in .png or .svg")
 
 
 def show_simulation(
-    simulation: Simulation, as_json: bool, xlsx: Path | None, chart: Path | None, show_cpr: bool, t: Texts
+    simulation: "Simulation", as_json: bool, xlsx: Path | None, chart: Path | None, show_cpr: bool, t: "Texts"
 ) -> None:
     """The simulation in words, or as JSON (its keys and codes the same in every language), and its files."""
+    from engine.faces.simulate import document, text
+
     if as_json:
         typer.echo(document.dumps(simulation, full_cpr=show_cpr))
     else:
         text.show(console, simulation, full_cpr=show_cpr, t=t)
     if xlsx is not None:
+        from engine.faces.simulate import tables, workbook
+
         workbook.save(tables.sheets(simulation, full_cpr=show_cpr, t=t), xlsx, t)
         typer.echo(t._("wrote %(file)s", file=xlsx), err=as_json)
     if chart is not None:
+        from engine.faces.simulate import chart as simulation_chart
+
         simulation_chart.save_chart(simulation, chart, t)
         typer.echo(t._("wrote %(file)s", file=chart), err=as_json)
 
@@ -66,6 +77,10 @@ def simulate(
 
     Example: fsm simulate examples/scenarios/visitate-and-internships.yaml --xlsx out/scenario.xlsx --chart out/shares.png
     """
+    from engine.faces.i18n import texts
+    from engine.faces.simulate.api import EVERY, run_scenario
+    from engine.faces.simulate.loading import ScenarioError, read_file
+
     with collector_paused():
         try:
             given = read_file(scenario)
@@ -114,6 +129,10 @@ def forecast(
 
     Example: fsm forecast --municipality 851 --chart out/forecast.png
     """
+    from engine.faces.i18n import texts
+    from engine.faces.simulate.api import EVERY, forecast_simulation
+    from engine.faces.simulate.loading import ScenarioError
+
     t = texts(lang)
     check_chart(chart)
     with collector_paused():

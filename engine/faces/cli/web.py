@@ -1,5 +1,6 @@
 """`fsm serve`, `fsm users`, `fsm tokens` and `fsm access-log`: the auditors' web UI, who may use it,
-the tokens scripts use, and what was shown of a citizen."""
+the tokens scripts use, and what was shown of a citizen. The users, sessions and the database
+are imported by the commands, not at every command's start."""
 
 import getpass
 import sys
@@ -9,11 +10,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from engine.faces import access_log, downloads, sessions, users
 from engine.faces.cli.common import app, command_group, console, database, fail
-from engine.faces.users import UsersError
+from engine.faces.permissions import PERMISSIONS
 from models import cpr
 
 users_app = command_group(
@@ -49,6 +48,9 @@ def serve(
     variables (docs/web.md: FSM_SECURE_COOKIES, FSM_TRUSTED_PROXIES, FSM_PUBLIC_ORIGIN, …).
     Example: fsm users add alice --role auditor && fsm serve --port 8000
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
     from engine.faces.web.settings import settings_from_env
 
     try:
@@ -87,6 +89,11 @@ def users_add(
 
     Example: fsm users add alice --role auditor
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
+    from engine.faces.users import UsersError
+
     password = _password()
     try:
         with Session(database()) as session, session.begin():
@@ -103,6 +110,11 @@ def users_remove(name: Annotated[str, typer.Argument(help="The user to remove")]
 
     Example: fsm users remove alice
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
+    from engine.faces.users import UsersError
+
     try:
         with Session(database()) as session, session.begin():
             ended = users.remove_user(session, name)
@@ -117,6 +129,10 @@ def users_list() -> None:
 
     Example: fsm users list
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
+
     with Session(database()) as session:
         listed = users.list_users(session)
     table = Table("user", "role", "municipalities", "last login", "sessions", "added")
@@ -131,13 +147,18 @@ def users_role(
     name: Annotated[str, typer.Argument(help="The role's name (lower-case letters, digits, '_')")],
     permission: Annotated[
         list[str] | None,
-        typer.Option("--permission", "-p", help=f"A permission: {', '.join(users.PERMISSIONS)} (repeat)"),
+        typer.Option("--permission", "-p", help=f"A permission: {', '.join(PERMISSIONS)} (repeat)"),
     ] = None,
 ) -> None:
     """Define a role (or change a role's permissions); `fsm users roles` lists them.
 
     Example: fsm users role viewer --permission read
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
+    from engine.faces.users import UsersError
+
     try:
         with Session(database()) as session, session.begin():
             new = users.define_role(session, name, permission or [])
@@ -154,6 +175,10 @@ def users_roles() -> None:
 
     Example: fsm users roles
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
+
     with Session(database()) as session:
         found = users.roles(session)
     table = Table("role", "permissions")
@@ -173,6 +198,11 @@ def users_import(
 
     Example: fsm users import fsm-users.toml
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import users
+    from engine.faces.users import UsersError
+
     try:
         with Session(database()) as session, session.begin():
             found = users.import_file(session, path)
@@ -196,6 +226,11 @@ def tokens_create(
 
     Example: fsm tokens create nightly-export --role auditor --expires 90d
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import sessions
+    from engine.faces.users import UsersError
+
     try:
         lifetime = sessions.parse_duration(expires)
         with Session(database()) as session, session.begin():
@@ -215,6 +250,10 @@ def tokens_list() -> None:
 
     Example: fsm tokens list
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import sessions, users
+
     with Session(database()) as session:
         found = sessions.tokens(session)
     moment = users.now()
@@ -239,6 +278,11 @@ def tokens_revoke(name: Annotated[str, typer.Argument(help="The token to revoke"
 
     Example: fsm tokens revoke nightly-export
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import sessions
+    from engine.faces.users import UsersError
+
     try:
         with Session(database()) as session, session.begin():
             sessions.revoke_token(session, name)
@@ -258,6 +302,10 @@ def access_log_command(
 
     Example: fsm access-log --citizen 050379-1234 --since 2026-01-01 --csv insight.csv
     """
+    from sqlalchemy.orm import Session
+
+    from engine.faces import access_log, downloads
+
     with Session(database()) as session:
         who = f"cli:{getpass.getuser()}"
         detail = f"since {since or 'ever'}"

@@ -8,15 +8,15 @@ The API the faces use:
   `t.percent(share)`, `t.integer(n)`, `t.decimal(d)`, `t.date(day)` (prose), `t.day(day)` (tables),
   `t.month(…)`, `t.yes(flag)`, `t.code(kind, code)`, `t.group(programme, key)`,
   `t.municipality(code)`, `t.programme(code)`, `t.excel_formats`.
-- `install_jinja(environment)`: Jinja2's i18n extension on these catalogues and the same formats as
-  filters; each render picks its language by the context variable `lang`.
+- `engine.faces.i18n.jinja.install_jinja(environment)`: Jinja2's i18n extension on these catalogues
+  and the same formats as filters; each render picks its language by the context variable `lang`
+  (not imported here: the command line does without Jinja2).
 - `N_("…")`: marks a message where it is named, to be translated where it is shown.
 
 docs/languages.md: how to add or change a translation, and the formats.
 """
 
 from engine.faces.i18n.catalogues import catalogue
-from engine.faces.i18n.jinja import install_jinja
 from engine.faces.i18n.languages import SETTING, Language, UnknownLanguage, language, negotiate
 from engine.faces.i18n.texts import ENGLISH, Texts, texts
 from engine.words import N_
@@ -29,7 +29,6 @@ __all__ = [
     "Texts",
     "UnknownLanguage",
     "catalogue",
-    "install_jinja",
     "language",
     "negotiate",
     "texts",

@@ -6,8 +6,9 @@ Citizens are shown masked unless `full_cpr`."""
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
+from engine.faces.cells import Column
 from engine.faces.i18n import ENGLISH, Texts
 from engine.faces.simulate.compare import ChangeRef, Payout
 from engine.faces.simulate.scenario import (
@@ -22,14 +23,6 @@ from engine.faces.simulate.scenario import (
 from engine.faces.simulate.simulation import Simulation
 from models import cpr
 from models.status import MonthResult, RateResult
-
-Kind = Literal["text", "int", "date", "month", "money", "share", "bool"]
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    kind: Kind = "text"
 
 
 @dataclass(frozen=True)

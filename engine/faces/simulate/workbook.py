@@ -13,22 +13,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from engine.faces.cells import WIDEST, number_format
 from engine.faces.i18n import ENGLISH, Texts
-from engine.faces.simulate.tables import Kind, Sheet
-
-WIDEST = 80
-
-
-def number_format(kind: Kind, value: Any, t: Texts = ENGLISH) -> str | None:
-    """The cell's format: the column's, or for a text column holding a date or amount, that value's."""
-    formats = t.excel_formats
-    if kind in formats:
-        return formats[kind]
-    if isinstance(value, date):
-        return formats["date"]
-    if isinstance(value, Decimal):
-        return formats["money"]
-    return None
+from engine.faces.simulate.tables import Sheet
 
 
 def workbook(sheets: Sequence[Sheet], t: Texts = ENGLISH) -> Workbook:

@@ -18,23 +18,24 @@ from engine.faces.web.auth import Reader
 from engine.faces.web.deps import Db, FoundRun, Refusal, log_access
 from engine.faces.web.pages import texts_of
 from engine.faces.web.schemas import PROBLEMS
-from engine.runs import export, results
+from engine.runs import results
+from engine.runs.export_formats import MEDIA_TYPES, ExportFormat
 
 api = APIRouter(prefix="/api", tags=["exports"], responses=PROBLEMS)
 routers = (api,)
-CONTENT = {media: {"schema": {"type": "string"}} for media in set(export.MEDIA_TYPES.values())}
+CONTENT = {media: {"schema": {"type": "string"}} for media in set(MEDIA_TYPES.values())}
 CHUNK = 1 << 16
 SUFFIX = {
-    export.ExportFormat.jsonl: "jsonl",
-    export.ExportFormat.csv: "csv",
-    export.ExportFormat.csv_trace: "rules.csv",
+    ExportFormat.jsonl: "jsonl",
+    ExportFormat.csv: "csv",
+    ExportFormat.csv_trace: "rules.csv",
 }
 
 
 def _chunks(
     request: Request,
     run_id: int,
-    fmt: export.ExportFormat,
+    fmt: ExportFormat,
     separator: Separator,
     t: Texts,
     full_cpr: bool,
@@ -76,8 +77,8 @@ def export_api(
     user: Reader,
     session: Db,
     format: Annotated[
-        export.ExportFormat, Query(description="jsonl, csv (a decision a row) or csv-trace (a rule a row)")
-    ] = export.ExportFormat.jsonl,
+        ExportFormat, Query(description="jsonl, csv (a decision a row) or csv-trace (a rule a row)")
+    ] = ExportFormat.jsonl,
     sep: Annotated[
         Separator, Query(description="CSV: `semicolon` for Danish Excel, or `comma` (plain values)")
     ] = Separator.semicolon,
@@ -93,6 +94,6 @@ def export_api(
     )
     return StreamingResponse(
         _chunks(request, run.id, format, sep, texts_of(request), show_cpr, user.municipalities),
-        media_type=export.MEDIA_TYPES[format],
+        media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="run-{run.id}.{SUFFIX[format]}"'},
     )
