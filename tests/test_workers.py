@@ -1,17 +1,20 @@
 """A run's worker processes: they run their garbage collector although they were forked while the
-parent had it paused, and they keep none of the parent's sockets or run-lock files open."""
+parent had it paused, they keep none of the parent's sockets or run-lock files open, and one forked
+at any moment ends by SIGTERM as a worker does."""
 
 import gc
 import os
+import signal
 import socket
 import stat
+import time
 from contextlib import suppress
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from engine.runs import workers
-from engine.runs.run import run_lock
+from engine.runs.run import _stopped_by_sigterm, run_lock
 from models.database import make_engine
 
 
@@ -62,3 +65,18 @@ def test_a_forked_worker_holds_no_copy_of_the_run_lock(tmp_path: Path):
         assert len(_lock_files(None)) == 1
         with workers.pool(2, lambda: None) as processes:
             assert list(processes.imap(_lock_files, range(2))) == [[], []]
+
+
+def test_a_worker_forked_while_the_run_handles_sigterm_ends_by_it_quietly():
+    """A pool forks a worker at any moment (one that died is replaced): SIGTERM reaching it before it
+    sets its own handler ends it as the default would, not by the run's Terminated."""
+    with _stopped_by_sigterm():
+        child = os.fork()
+        if child == 0:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            finally:
+                os._exit(3)  # reached only when the signal raised instead of ending the process
+        _, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
