@@ -25,7 +25,7 @@ from datetime import date
 from difflib import get_close_matches
 from itertools import chain
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from engine.input import values
 from engine.input.csvfile import FileProblem, Layout, Rows, layout
@@ -272,24 +272,11 @@ class Scanned:
         return sum(f.rejected for f in self.files)
 
 
-class Sink(Protocol):
-    """Where accepted timeline rows go as they are read: a Spool, or storing.Stream."""
-
-    def add(self, label: str, batch: Batch) -> None: ...
-
-
-def scan(
-    folder: Path,
-    rows: Spool,
-    rejects: Spool,
-    advance: Callable[[int], None] | None = None,
-    listed: Callable[[Scanned], Sink | None] | None = None,
-) -> Scanned:
+def scan(folder: Path, rows: Spool, rejects: Spool, advance: Callable[[int], None] | None = None) -> Scanned:
     """Read and check a delivery folder: accepted timeline rows go to `rows` as batches of
     (citizen_id, code, from, to) — (citizen_id, programme, date, group) for visitations — under
     their field's name, rejects to `rejects` (as Reject's fields). Raises DeliveryError, with
-    every problem of the folder and its files, when it cannot be read. `listed` is told the
-    citizens once citizens.csv is read, and may give another sink for the timeline rows."""
+    every problem of the folder and its files, when it cannot be read."""
     present, ignored, problems = _files(folder)
     layouts: dict[FileSpec, tuple[Path, Layout]] = {}
     for spec, path in present.items():
@@ -303,11 +290,8 @@ def scan(
         raise DeliveryError(problems)
     reading = _Reading(Scanned(folder, ignored=ignored), rejects, advance)
     reading.found.absent = [spec.field for spec in TIMELINE_FILES if spec not in layouts and spec.field]
-    sink: Sink = rows
     for spec, (path, shape) in layouts.items():
-        reading.file(spec, path, shape, sink)
-        if spec is CITIZENS and listed is not None:
-            sink = listed(reading.found) or rows
+        reading.file(spec, path, shape, rows)
     reading.found.checksum = reading.checksum()
     return reading.found
 
@@ -371,7 +355,7 @@ class _Reading:
         self.other_sum = 0
         """The multiset hash of the grant rows."""
 
-    def file(self, spec: FileSpec, path: Path, shape: Layout, rows: Sink) -> None:
+    def file(self, spec: FileSpec, path: Path, shape: Layout, rows: Spool) -> None:
         pending: list[tuple[Any, ...]] = []
         bad_rows = 0
 
@@ -450,7 +434,9 @@ class _Reading:
             )
         return citizen_id, listed
 
-    def _timeline(self, spec: FileSpec, rows: Rows, rejected: Callable[[int, Bad], None], spool: Sink) -> int:
+    def _timeline(
+        self, spec: FileSpec, rows: Rows, rejected: Callable[[int, Bad], None], spool: Spool
+    ) -> int:
         """Each accepted row to `spool`; the number accepted. The hot loop of an import (a million
         rows): plain tuples, builtins, few calls."""
         assert spec.field is not None and spec.check is not None

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.collector import collector_paused
 from engine.input.delivery import FILES, Scanned, scan
 from engine.input.spool import Spool
-from engine.input.storing import Intake, Stored, record_summary
+from engine.input.storing import Stored, record_summary, store_delivery
 from models import cpr
 
 
@@ -64,15 +64,11 @@ def import_folder(
     it is unreadable or refused. The report goes to `report_dir` (default
     `import-reports/delivery-<id>-<UTC time>/`)."""
     with collector_paused(), Spool() as rows, Spool() as rejects:
+        found = scan(folder, rows, rejects, advance)
         report = None
         try:
             with Session(engine) as session, session.begin():
-                intake = Intake(session)
-                try:
-                    found = scan(folder, rows, rejects, advance, intake.listed)
-                finally:
-                    intake.close()
-                stored = intake.store(found, rows, allow_missing=allow_missing, resend=resend)
+                stored = store_delivery(session, found, rows, allow_missing=allow_missing, resend=resend)
                 summary = stored.summary or _summary(found, stored)
                 if stored.new:
                     record_summary(session, stored.delivery_id, summary)

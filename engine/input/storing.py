@@ -9,18 +9,8 @@ delivery equal to an older one than the latest is refused unless it is re-sent o
 would change back what later deliveries corrected); so is one without a kind's file when the
 citizens it lists had rows of that kind, unless that is allowed. Rows are written as the database
 takes them fastest: SQLite by the driver's executemany of plain tuples, PostgreSQL by COPY.
-
-The storing begins once citizens.csv is read (`Intake.listed`, which scan calls): the lock is
-taken then. When none of the citizens the delivery lists is known yet — a first delivery, a new
-municipality — every accepted row will be stored whatever the rest of the delivery says, so its
-rows are stored while the rest is still being read, by a thread of its own (`Stream`: the driver
-works with Python's lock released, so reading and storing share the two cores); the digests,
-which need every row, are written at the end. Otherwise the rows wait in the spool until the
-delivery is read and it is known which citizens changed.
 """
 
-import queue
-import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -44,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.input.delivery import KIND_BITS, TIMELINE_FILES, DeliveryError, Scanned
-from engine.input.spool import Batch, Spool
+from engine.input.spool import Spool
 from engine.input.timelines import KINDS, load_grant_years, load_grants
 from models.db import CitizenVersion, Delivery, DeliveryFile, GrantRow, GrantYearRow
 
@@ -77,118 +67,13 @@ class Stored:
     """An earlier delivery's summary, as its import printed it."""
 
 
-class Stream:
-    """Timeline rows stored as they are read, by a thread of its own, into delivery `delivery_id`.
-    A few batches wait at most (flat memory); a failure is raised by `close`."""
-
-    def __init__(self, connection: Connection, delivery_id: int) -> None:
-        self.connection, self.delivery_id = connection, delivery_id
-        self.waiting: queue.Queue[tuple[str, Batch] | None] = queue.Queue(maxsize=2)
-        self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._store, name="fsm-import-rows", daemon=True)
-        self.thread.start()
-
-    def add(self, label: str, batch: Batch) -> None:
-        if batch:
-            self.waiting.put((label, batch))
-
-    def _store(self) -> None:
-        while (item := self.waiting.get()) is not None:
-            if self.failure is None:  # after a failure, only drain what the reading still adds
-                try:
-                    kind, batch = item
-                    spec = KINDS[kind]
-                    columns = ("citizen_id", *spec.column_names())
-                    _bulk(self.connection, spec.table.__tablename__, columns, self.delivery_id, batch)
-                except BaseException as error:  # noqa: BLE001 - raised again by close()
-                    self.failure = error
-
-    def close(self) -> None:
-        """Wait for every row to be stored; raise what storing them raised."""
-        if self.thread.is_alive():
-            self.waiting.put(None)
-            self.thread.join()
-        if self.failure is not None:
-            raise self.failure
-
-
-class Intake:
-    """A delivery's storing, begun when scan has read its citizens (`listed`), in the session's
-    transaction; `store` finishes it. `close` (always) ends the thread of a stream."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.locked = False
-        self.stream: Stream | None = None
-
-    def listed(self, found: Scanned) -> Stream | None:
-        """Lock, and when none of the citizens is known yet, begin the delivery and stream its rows."""
-        connection = self.session.connection()
-        _lock(connection)
-        self.locked = True
-        if not found.citizens or _any_known(connection, found):
-            return None
-        delivery_id = _delivery(self.session, found)
-        _versions(connection, found, delivery_id, digests=False)
-        self.stream = Stream(connection, delivery_id)
-        return self.stream
-
-    def store(
-        self, found: Scanned, rows: Spool, *, allow_missing: Iterable[str] = (), resend: bool = False
-    ) -> Stored:
-        """Write the delivery (the rest of it, when streamed); raises DeliveryError (nothing
-        written, once the transaction is rolled back) when it is refused."""
-        if self.stream is None:
-            return store_delivery(
-                self.session, found, rows, allow_missing=allow_missing, resend=resend, locked=self.locked
-            )
-        self.close()
-        connection, n = self.session.connection(), self.stream.delivery_id
-        self.session.execute(update(Delivery).where(Delivery.id == n).values(checksum=found.checksum))
-        _files_of(self.session, found, n)
-        _list(connection, found)
-        digest = select(LISTED.c.digest).where(LISTED.c.citizen_id == CitizenVersion.citizen_id)
-        self.session.execute(
-            update(CitizenVersion)
-            .where(CitizenVersion.delivery_id == n)
-            .values(digest=digest.scalar_subquery()),
-            execution_options={"synchronize_session": False},
-        )
-        _grants(self.session, found, n)
-        _unlist(connection)
-        return Stored(n, True, len(found.citizens), 0, {})
-
-    def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-
-
-def _any_known(connection: Connection, found: Scanned) -> bool:
-    """Whether any of the listed citizens has a version stored (as their ids are, in batches)."""
-    ids = list(found.citizens)
-    for start in range(0, len(ids), 10_000):
-        known = select(CitizenVersion.citizen_id).where(
-            CitizenVersion.citizen_id.in_(ids[start : start + 10_000])
-        )
-        if connection.execute(known.limit(1)).first() is not None:
-            return True
-    return False
-
-
 def store_delivery(
-    session: Session,
-    found: Scanned,
-    rows: Spool,
-    *,
-    allow_missing: Iterable[str] = (),
-    resend: bool = False,
-    locked: bool = False,
+    session: Session, found: Scanned, rows: Spool, *, allow_missing: Iterable[str] = (), resend: bool = False
 ) -> Stored:
-    """Write a delivery in the caller's transaction (`locked`: an Intake has taken the lock);
-    raises DeliveryError (nothing written) when it is refused."""
+    """Write a delivery in the caller's transaction; raises DeliveryError (nothing written) when it
+    is refused."""
     connection = session.connection()
-    if not locked:
-        _lock(connection)
+    _lock(connection)
     earlier = session.execute(
         select(Delivery.id, Delivery.summary)
         .where(Delivery.checksum == found.checksum)
@@ -226,7 +111,10 @@ def store_delivery(
         .values(superseded_by=n),
         execution_options={"synchronize_session": False},
     )
-    _versions(connection, found, n, digests=True)
+    versions = (
+        (c, listed.born, listed.died, listed.digest) for c, listed in found.citizens.items() if listed.changed
+    )
+    _bulk(connection, "citizen_versions", ("citizen_id", "birth_date", "death_date", "digest"), n, versions)
     everyone = unchanged == 0
     citizens = found.citizens
     for kind, batch in rows.batches():
@@ -234,27 +122,13 @@ def store_delivery(
         _bulk(
             connection, KINDS[kind].table.__tablename__, ("citizen_id", *KINDS[kind].column_names()), n, kept
         )
-    _grants(session, found, n)
-    _unlist(connection)
-    return Stored(n, True, changed, unchanged, {k: v for k, v in losses.items() if v})
-
-
-def _versions(connection: Connection, found: Scanned, n: int, *, digests: bool) -> None:
-    """A new version of each changed citizen (its digest later, when not yet known)."""
-    versions = (
-        (c, listed.born, listed.died, listed.digest if digests else None)
-        for c, listed in found.citizens.items()
-        if listed.changed
-    )
-    _bulk(connection, "citizen_versions", ("citizen_id", "birth_date", "death_date", "digest"), n, versions)
-
-
-def _grants(session: Session, found: Scanned, n: int) -> None:
     grants = [{"delivery_id": n, **g.model_dump()} for g in found.grants]
     grant_years = [{"delivery_id": n, **g.model_dump()} for g in found.grant_years]
     for table, values in ((GrantRow, grants), (GrantYearRow, grant_years)):
         if values:
             session.execute(table.__table__.insert(), values)
+    _unlist(connection)
+    return Stored(n, True, changed, unchanged, {k: v for k, v in losses.items() if v})
 
 
 def record_summary(session: Session, delivery_id: int, summary: dict[str, Any]) -> None:
@@ -348,21 +222,12 @@ def _delivery(session: Session, found: Scanned) -> int:
     )
     session.add(delivery)
     session.flush()
-    _files_of(session, found, delivery.id)
-    return delivery.id
-
-
-def _files_of(session: Session, found: Scanned, n: int) -> None:
-    """The files read so far (all of them, once the delivery is read)."""
-    known = {
-        name for (name,) in session.execute(select(DeliveryFile.name).where(DeliveryFile.delivery_id == n))
-    }
     session.add_all(
-        DeliveryFile(delivery_id=n, **{k: v for k, v in asdict(f).items() if k != "notes"})
+        DeliveryFile(delivery_id=delivery.id, **{k: v for k, v in asdict(f).items() if k != "notes"})
         for f in found.files
-        if f.name not in known
     )
     session.flush()
+    return delivery.id
 
 
 def _bulk(
