@@ -100,15 +100,21 @@ WEB_USERS = {
     "lars": "locked",
     "petra": "privacy",
     "otto": "auditor",
+    "paula": "project_leader",
+    "pia": "project_leader",
 }
 """alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission;
-petra: privacy (the access log only); otto: an auditor of municipality 101 only."""
+petra: privacy (the access log only); otto: an auditor of municipality 101 only; paula: a project
+leader of Aalborg (851); pia: a project leader of municipality 101 only."""
+SCOPES = {"otto": ["101"], "paula": ["851"], "pia": ["101"]}
 PASSWORDS = {
     "alice": "Tulip-Harbour-73",
     "carol": "Quiet-Meadow-58",
     "lars": "Copper-Lantern-91",
     "petra": "Silver-Fjord-26",
     "otto": "Amber-Orchard-44",
+    "paula": "Willow-Beacon-37",
+    "pia": "Granite-Ferry-62",
 }
 
 
@@ -118,7 +124,7 @@ def add_web_users(engine: Engine) -> dict[str, str]:
     with Session(engine) as session, session.begin():
         define_role(session, "locked", [])
         for name, role in WEB_USERS.items():
-            scope = ["101"] if name == "otto" else []
+            scope = SCOPES.get(name, [])
             add_user(session, name, role, PASSWORDS[name], scope)
             tokens[name] = create_token(session, f"{name}-script", role, timedelta(days=1), scope)
     return tokens

@@ -33,6 +33,7 @@ from engine.faces.web import (
     runs,
     tables,
     verification,
+    workbench,
 )
 from engine.faces.web import diff as diff_pages
 from engine.faces.web.auth import CurrentUser, requires, same_origin
@@ -115,6 +116,9 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     for module in (runs, municipalities, members, citizens, diff_pages, verification, exports, tables):
         for router in module.routers:  # the user first, before any parameter is looked up
             app.include_router(router, dependencies=[Depends(requires("read"))])
+    for module in (workbench,):
+        for router in module.routers:
+            app.include_router(router, dependencies=[Depends(requires("simulate"))])
     for router in privacy.routers:
         app.include_router(router, dependencies=[Depends(requires("access_log"))])
 
