@@ -23,6 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from engine.faces import access_log
 from engine.faces.web import (
     citizens,
+    distance,
     exports,
     login,
     members,
@@ -116,7 +117,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     for module in (runs, municipalities, members, citizens, diff_pages, verification, exports, tables):
         for router in module.routers:  # the user first, before any parameter is looked up
             app.include_router(router, dependencies=[Depends(requires("read"))])
-    for module in (workbench,):
+    for module in (workbench, distance):
         for router in module.routers:
             app.include_router(router, dependencies=[Depends(requires("simulate"))])
     for router in privacy.routers:
