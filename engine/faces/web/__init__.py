@@ -25,6 +25,7 @@ from engine.faces.web import (
     citizens,
     distance,
     exports,
+    forecast,
     login,
     members,
     municipalities,
@@ -32,6 +33,7 @@ from engine.faces.web import (
     problems,
     public,
     runs,
+    scenarios,
     tables,
     verification,
     workbench,
@@ -117,7 +119,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     for module in (runs, municipalities, members, citizens, diff_pages, verification, exports, tables):
         for router in module.routers:  # the user first, before any parameter is looked up
             app.include_router(router, dependencies=[Depends(requires("read"))])
-    for module in (workbench, distance):
+    for module in (workbench, distance, forecast, scenarios):
         for router in module.routers:
             app.include_router(router, dependencies=[Depends(requires("simulate"))])
     for router in privacy.routers:
