@@ -35,8 +35,10 @@ DOWNLOADS = {
     "/runs/{run_id}/downloads/municipalities.{fmt}": "/runs/2/downloads/municipalities",
     "/runs/{run_id}/municipalities/{municipality}/downloads/{table}.{fmt}": "/runs/2/municipalities/851/downloads/rates",
     "/runs/{run_id}/citizens/{ref}/downloads/rules.{fmt}": "/runs/2/citizens/{ref}/downloads/rules",
+    "/runs/{run_id}/municipalities/{municipality}/distance/downloads/{table}.{fmt}": "/runs/1/municipalities/851/distance/downloads/months",
 }
-"""Every download route, with a URL of it (without the format); the tests below read each."""
+"""Every download route, with a URL of it (without the format); the tests below read each (the
+distance's, for a project leader: tests/test_web_scenarios.py)."""
 
 
 @pytest.fixture(scope="module")

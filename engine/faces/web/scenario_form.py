@@ -15,7 +15,7 @@ from typing import Any
 from engine.faces.i18n import N_
 from models import cpr
 
-ROW = re.compile(r"^(\d{1,3})-op$")
+ROW = re.compile(r"^c(\d{1,3})-op$")
 MAX_ROWS = 200
 LABELS = {
     "title": N_("title"),
@@ -84,9 +84,9 @@ def rows_of(form: Mapping[str, str]) -> list[Row]:
     indexes = sorted(int(m.group(1)) for key in form if (m := ROW.match(key)))[:MAX_ROWS]
     rows = []
     for index in indexes:
-        prefix = f"{index}-"
-        values = {k[len(prefix) :]: v for k, v in form.items() if k.startswith(prefix) and k != f"{index}-op"}
-        rows.append(Row(form[f"{index}-op"], values))
+        prefix = f"c{index}-"
+        values = {k[len(prefix) :]: v for k, v in form.items() if k.startswith(prefix) and k != f"{prefix}op"}
+        rows.append(Row(form[f"{prefix}op"], values))
     return rows
 
 

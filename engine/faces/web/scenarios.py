@@ -113,11 +113,13 @@ def builder(
 
 
 @pages.get("/municipalities/{municipality}/scenario", response_class=HTMLResponse)
-def new_scenario(
-    request: Request, municipality: MunicipalityCode, user: Simulator, programme: str | None = None
-) -> Response:
+def new_scenario(request: Request, municipality: MunicipalityCode, user: Simulator) -> Response:
+    """A new scenario; the query may fill the form as the form itself would send it (a scenario as
+    a link: `?c0-op=visitate&c0-group=1`)."""
     check_works_on(user, municipality)
-    return builder(request, user, municipality, _programme(programme), [], {"base": "latest"})
+    asked = dict(request.query_params)
+    head = {name: asked.get(name, "") for name in HEAD} | {"base": asked.get("base") or "latest"}
+    return builder(request, user, municipality, _programme(asked.get("programme")), rows_of(asked), head)
 
 
 def _file(body: bytes | str, name: str, media: str) -> Response:

@@ -22,7 +22,7 @@ from engine.faces.simulate.simulation import Simulation
 from engine.faces.users import User
 from engine.faces.web.auth import Simulator
 from engine.faces.web.deps import Db, Refusal, log_access
-from engine.faces.web.schemas import PROBLEMS
+from engine.faces.web.schemas import PROBLEMS, Problem, SimulationRefused
 from engine.runs import results
 
 api = APIRouter(prefix="/api", tags=["workbench"], responses=PROBLEMS)
@@ -99,9 +99,12 @@ def simulated(request: Request, session: Session, user: User, scenario: Any, act
     "/simulations",
     summary="Simulate a scenario document (the scenario file's keys as JSON): the object `fsm simulate --json` prints for it",
     responses={
+        400: {"model": Problem, "description": "The body cannot be read as JSON"},
+        404: {"model": Problem, "description": "No municipality of that code the user may work on"},
         422: {
-            "description": "The scenario cannot be simulated: `problems` names each change, field and message"
-        }
+            "model": SimulationRefused,
+            "description": "The scenario cannot be simulated: `problems` names each change, field and message",
+        },
     },
 )
 def simulation_api(
