@@ -6,15 +6,23 @@ access log of the citizens a simulation shows. Nothing here writes deliveries or
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
 from engine.faces.i18n import N_
-from engine.faces.simulate.api import EVERY, Invalid, Municipalities, Refused, run_scenario
+from engine.faces.simulate.api import (
+    EVERY,
+    Invalid,
+    Municipalities,
+    Refused,
+    ScenarioInput,
+    run_scenario,
+    scenario_data,
+)
 from engine.faces.simulate.document import document
 from engine.faces.simulate.kept import Kept
 from engine.faces.simulate.saved import NotOwner, ScenarioNotFound
@@ -27,6 +35,7 @@ from engine.runs import results
 
 api = APIRouter(prefix="/api", tags=["workbench"], responses=PROBLEMS)
 routers = (api,)
+BODY_LIMIT = 1 << 20
 NOT_SEEN = N_("there is no municipality %(municipality)s you may work on")
 
 
@@ -80,10 +89,13 @@ def logged(session: Session, user: User, action: str, simulation: Simulation) ->
     log_access(session, user, action, run, shown_citizens(simulation) or None)
 
 
-def simulated(request: Request, session: Session, user: User, scenario: Any, action: str) -> Simulation:
+def simulated(
+    request: Request, session: Session, user: User, scenario: ScenarioInput, action: str
+) -> Simulation:
     """The scenario document simulated for `user` on the base data this process keeps, logged;
     raises Invalid (the caller shows its problems) or a Refusal."""
-    municipality = scenario.get("municipality") if isinstance(scenario, dict) else None
+    data, _ = scenario_data(scenario)
+    municipality = data.get("municipality") if isinstance(data, dict) else None
     with refusals(municipality if isinstance(municipality, str) else None), collector_paused():
         found = run_scenario(
             scenario,
@@ -95,27 +107,37 @@ def simulated(request: Request, session: Session, user: User, scenario: Any, act
     return found
 
 
-@api.post(
-    "/simulations",
-    summary="Simulate a scenario document (the scenario file's keys as JSON): the object `fsm simulate --json` prints for it",
-    responses={
-        400: {"model": Problem, "description": "The body cannot be read as JSON"},
-        404: {"model": Problem, "description": "No municipality of that code the user may work on"},
-        422: {
-            "model": SimulationRefused,
-            "description": "The scenario cannot be simulated: `problems` names each change, field and message",
-        },
-    },
-)
-def simulation_api(
-    request: Request,
-    user: Simulator,
-    session: Db,
-    scenario: Annotated[dict[str, Any], Body(description="The scenario document (the YAML's keys)")],
-) -> Response:
+def _answer(request: Request, session: Session, user: User, body: bytes) -> Response:
     try:
-        found = simulated(request, session, user, scenario, "simulation api")
+        found = simulated(request, session, user, body, "simulation api")
     except Invalid as error:
         detail = "the scenario cannot be simulated: " + "; ".join(p["text"] for p in error.problems)
         return JSONResponse({"detail": detail, "problems": error.problems}, status_code=422)
     return JSONResponse(document(found, full_cpr=user.may("full_cpr")))
+
+
+@api.post(
+    "/simulations",
+    summary="Simulate a scenario document (the scenario file's keys as JSON): the object `fsm simulate --json` prints for it",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The scenario document: the scenario file's keys (decimals read exactly, as written)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+    responses={
+        404: {"model": Problem, "description": "No municipality of that code the user may work on"},
+        413: {"model": Problem, "description": "The body is larger than 1 MiB"},
+        422: {
+            "model": SimulationRefused,
+            "description": "The scenario cannot be simulated (or is not a JSON or YAML mapping): `problems` names each change, field and message",
+        },
+    },
+)
+async def simulation_api(request: Request, user: Simulator, session: Db) -> Response:
+    """The body is read as it came (bytes): a JSON parser would make `0.35` a binary float."""
+    body = await request.body()
+    if len(body) > BODY_LIMIT:
+        raise Refusal(413, N_("the body is larger than %(limit)s bytes"), limit=BODY_LIMIT)
+    return await run_in_threadpool(_answer, request, session, user, body)
