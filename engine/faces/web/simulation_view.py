@@ -7,7 +7,7 @@ language, citizens masked unless the role allows."""
 from typing import Any
 
 from engine.faces.i18n import Texts
-from engine.faces.simulate.chart import chart
+from engine.faces.simulate.chart import chart, title
 from engine.faces.simulate.simulation import Simulation
 from engine.faces.simulate.tables import changes, differences, months, rates
 from engine.faces.users import User
@@ -19,22 +19,15 @@ SHOWN = 100
 
 def result_of(simulation: Simulation, user: User, t: Texts) -> dict[str, Any]:
     full = user.may("full_cpr")
-    scenario = simulation.scenario
-    title = t._(
-        "%(municipality)s, %(programme)s as of %(day)s: %(title)s",
-        municipality=t.municipality(scenario.municipality),
-        programme=t.programme(scenario.programme),
-        day=t.date(simulation.as_of),
-        title=scenario.title or t._("scenario"),
-    )
+    heading = title(simulation, t)
     return {
-        "title": title,
+        "title": heading,
         "as_of": simulation.as_of,
         "base": simulation.base.origin,
         "rates": rates(simulation, t),
         "money": simulation.payouts[-1],
         "months": months(simulation, t),
-        "svg": inline_svg(chart(simulation, "svg", t), title) if simulation.result.status.months else None,
+        "svg": inline_svg(chart(simulation, "svg", t), heading) if simulation.result.status.months else None,
         "differences": differences(simulation, full_cpr=full, t=t),
         "changes": changes(simulation, full_cpr=full, t=t),
         "outlook": simulation.outlook(t),
