@@ -15,16 +15,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from engine.faces.sessions import create_token
+from engine.faces.simulate.saved import save_scenario
 from engine.faces.users import add_user, define_role
 from engine.input.importing import import_folder
 from engine.runs.run import nightly_run
 from engine.synthetic import aalborg, write_delivery
 from models.database import make_engine, upgrade
 from models.runs import Run
+from models.scenarios import StoredScenario
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -100,27 +102,57 @@ WEB_USERS = {
     "lars": "locked",
     "petra": "privacy",
     "otto": "auditor",
+    "paula": "project_leader",
+    "pia": "project_leader",
 }
 """alice: auditor (CPR masked); carol: auditor_cpr (full CPR); lars: a role without any permission;
-petra: privacy (the access log only); otto: an auditor of municipality 101 only."""
+petra: privacy (the access log only); otto: an auditor of municipality 101 only; paula: a project
+leader of Aalborg (851); pia: a project leader of municipality 101 only."""
+SCOPES = {"otto": ["101"], "paula": ["851"], "pia": ["101"]}
 PASSWORDS = {
     "alice": "Tulip-Harbour-73",
     "carol": "Quiet-Meadow-58",
     "lars": "Copper-Lantern-91",
     "petra": "Silver-Fjord-26",
     "otto": "Amber-Orchard-44",
+    "paula": "Willow-Beacon-37",
+    "pia": "Granite-Ferry-62",
 }
 
 
+SAVED_KEY = "aalborg-example"
+SAVED = {
+    "title": "visitér resten inden maj, 25 praktikker",
+    "municipality": "851",
+    "base": 1,
+    "as_of": "2019-07-31",
+    "changes": [
+        {"op": "visitate", "count": "all", "only_active": True, "date": "2018-05-31", "group": "1"},
+        {
+            "op": "add_activity",
+            "count": 25,
+            "activity": "virksomhedspraktik",
+            "from": "2018-03-01",
+            "days": 90,
+        },
+    ],
+}
+"""Paula's saved scenario (the README's example on run 1), shared, under the key SAVED_KEY."""
+
+
 def add_web_users(engine: Engine) -> dict[str, str]:
-    """The web users (WEB_USERS) in the database, and a token for each; the tokens by user."""
+    """The web users (WEB_USERS) in the database, a token for each, and paula's saved scenario
+    (SAVED); the tokens by user."""
     tokens = {}
     with Session(engine) as session, session.begin():
         define_role(session, "locked", [])
         for name, role in WEB_USERS.items():
-            scope = ["101"] if name == "otto" else []
+            scope = SCOPES.get(name, [])
             add_user(session, name, role, PASSWORDS[name], scope)
             tokens[name] = create_token(session, f"{name}-script", role, timedelta(days=1), scope)
+        saved = save_scenario(session, user="paula", municipalities={"851"}, document=SAVED, shared=True)
+        row = session.scalars(select(StoredScenario).where(StoredScenario.key == saved.key)).one()
+        row.key = SAVED_KEY
     return tokens
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from models.runs import StoredDecision
+from tests.conftest import SAVED_KEY
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,34 @@ PAGES = (
     Page("account", "/account", "/account", "alice"),
     Page("privacy", "/privacy", "/privacy", "petra"),
     Page("privacy-log", "/privacy", "/privacy", "petra", {"citizen_id": "{citizen}"}),
+    Page(
+        "distance",
+        "/runs/{run_id}/municipalities/{municipality}/distance",
+        "/runs/1/municipalities/851/distance",
+        "paula",
+    ),
+    Page(
+        "forecast",
+        "/runs/{run_id}/municipalities/{municipality}/forecast",
+        "/runs/1/municipalities/851/forecast",
+        "paula",
+    ),
+    Page("scenario-new", "/municipalities/{municipality}/scenario", "/municipalities/851/scenario", "paula"),
+    Page(
+        "scenario-result",
+        "/municipalities/{municipality}/scenario",
+        "/municipalities/851/scenario?c0-op=visitate&c0-group=1&c0-only_active=true",
+        "paula",
+        {
+            "title": "alle resten i maj",
+            "c0-count": "all",
+            "c0-date": "2018-05-31",
+            "base": "1",
+            "as_of": "2019-07-31",
+        },
+    ),
+    Page("scenarios", "/scenarios", "/scenarios", "paula"),
+    Page("scenario-saved", "/scenarios/{key}", f"/scenarios/{SAVED_KEY}", "paula"),
     Page("not-found", "/{missing}", "/runs/99", "alice", status=404),
 )
 

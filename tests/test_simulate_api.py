@@ -33,7 +33,7 @@ from engine.faces.simulate.base import read_only
 from engine.faces.simulate.kept import Kept
 from engine.rules.pack import _ExactLoader
 from tests.scenario_documents import documents, without_places
-from tests.simulations import fingerprint
+from tests.simulations import fingerprint, on_run_1
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "scenarios").glob("*.yaml"))
@@ -43,18 +43,6 @@ def cli(*args: Any, database: Engine | str | None = None) -> Any:
     url = database.url.render_as_string(hide_password=False) if isinstance(database, Engine) else database
     env = {"DATABASE_URL": url} if url else {}
     return CliRunner().invoke(app, [str(a) for a in args], env=env)
-
-
-def on_run_1(example: Path, folder: Path) -> Path:
-    """The example against the stored runs' run 1 (Aalborg as of 2018-03-02, as `./dev demo` builds
-    it): `base: latest` there is run 2, as of the project's end. Lines stay where they were."""
-    if "base: latest" not in example.read_text(encoding="utf-8"):
-        return example
-    written = folder / example.name
-    written.write_text(
-        example.read_text(encoding="utf-8").replace("base: latest", "base: 1"), encoding="utf-8"
-    )
-    return written
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

@@ -38,8 +38,10 @@ DOWNLOADS = {
     "/diff/downloads/citizens.{fmt}": "/diff/downloads/citizens?first=1&second=2",
     "/runs/{run_id}/citizens/{ref}/downloads/timeline.{fmt}": "/runs/2/citizens/{ref}/downloads/timeline",
     "/runs/{run_id}/downloads/differences.{fmt}": "/runs/2/downloads/differences",  # test_audit.py
+    "/runs/{run_id}/municipalities/{municipality}/distance/downloads/{table}.{fmt}": "/runs/1/municipalities/851/distance/downloads/months",
 }
-"""Every download route, with a URL of it (without the format); the tests below read each."""
+"""Every download route, with a URL of it (without the format); the tests below read each (the
+distance's, for a project leader: tests/test_web_scenarios.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def web_schema(web_runs: WebRuns):
 
 
 def test_the_description_has_every_operation_of_the_api_and_bearer_authentication():
-    assert len(OPERATIONS) == 11 and all(path.startswith("/api/") for path, _ in OPERATIONS)
+    assert len(OPERATIONS) == 12 and all(path.startswith("/api/") for path, _ in OPERATIONS)
     assert DESCRIPTION["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 

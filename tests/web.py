@@ -100,11 +100,13 @@ def served(database: Path, **settings: str) -> Iterator[tuple[str, subprocess.Po
 
 
 class _Forms(HTMLParser):
-    """The forms of a page: each one's method, action and fields with their values (hidden ones too)."""
+    """The forms of a page: each one's method, action and fields with the values a browser would send
+    (hidden ones too; a select's selected option, else its first; a checkbox only when checked)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[dict] = []
+        self.select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -112,13 +114,30 @@ class _Forms(HTMLParser):
             self.forms.append(
                 {"method": found.get("method", "get"), "action": found.get("action"), "fields": {}}
             )
-        elif (
-            tag in ("input", "select", "textarea")
-            and self.forms
-            and found.get("name")
-            and found.get("type") != "submit"
+            return
+        if not self.forms:
+            return
+        fields = self.forms[-1]["fields"]
+        if tag == "option" and self.select is not None:
+            if self.select not in fields or "selected" in found:
+                fields[self.select] = found.get("value") or ""
+            return
+        if (
+            tag not in ("input", "select", "textarea")
+            or not found.get("name")
+            or found.get("type") == "submit"
         ):
-            self.forms[-1]["fields"].setdefault(found["name"], found.get("value") or "")
+            return
+        if found.get("type") in ("checkbox", "radio") and "checked" not in found:
+            return
+        if tag == "select":
+            self.select = found["name"]
+            return
+        fields.setdefault(found["name"], found.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.select = None
 
 
 def submit(client: TestClient, url: str, fields: dict[str, str], **options) -> Response:

@@ -7,4 +7,5 @@ PERMISSIONS: Mapping[str, str] = {
     "full_cpr": "see CPR numbers in full",
     "verify": "start a replay check of a run",
     "access_log": "read the access log (the data protection officer)",
+    "simulate": "the distance to each rate, what-if scenarios and the forecast (the workbench)",
 }

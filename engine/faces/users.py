@@ -7,7 +7,8 @@ other municipalities is out of their sight.
 
 Permissions: `read` (runs, municipalities, members, citizens' decisions and traces, masked exports),
 `full_cpr` (CPR numbers in full), `verify` (start a replay check of a run), `access_log` (read the
-access log: the data protection officer).
+access log: the data protection officer), `simulate` (the project leaders' workbench: the distance to
+each rate, what-if scenarios saved per user, the forecast; nothing of it is written but the scenarios).
 
 Users of the former TOML users file (`FSM_USERS`, default `fsm-users.toml`) come over with
 `fsm users import`, with their password hashes and the file's own roles.
@@ -32,6 +33,7 @@ ROLES: Mapping[str, frozenset[str]] = {
     "auditor": frozenset({"read", "verify"}),
     "auditor_cpr": frozenset({"read", "verify", "full_cpr"}),
     "privacy": frozenset({"access_log"}),
+    "project_leader": frozenset({"read", "simulate"}),
 }
 """The built-in roles (a role of the same name in the database takes their place)."""
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -82,8 +82,8 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="session")
 def aalborg_site(tmp_path_factory: pytest.TempPathFactory, aalborg_delivery: Path) -> Iterator[dict]:
-    """`fsm serve` on an SQLite database with the Aalborg runs and the web users: its base URL and a
-    citizen's reference and CPR number (tests/pages.py)."""
+    """`fsm serve` on an SQLite database with the Aalborg runs and the web users: its base URL, a
+    citizen's reference and CPR number (tests/pages.py) and the database's URL."""
     directory = tmp_path_factory.mktemp("e2e")
     database = make_engine(f"sqlite:///{directory / 'fsm.sqlite'}")
     store_aalborg_runs(database, aalborg_delivery, directory / "report")
@@ -94,7 +94,12 @@ def aalborg_site(tmp_path_factory: pytest.TempPathFactory, aalborg_delivery: Pat
         base,
         _process,
     ):  # pages refuse logins
-        yield {"base": base, "ref": ref, "citizen": citizen}
+        yield {
+            "base": base,
+            "ref": ref,
+            "citizen": citizen,
+            "database": f"sqlite:///{directory / 'fsm.sqlite'}",
+        }
 
 
 @pytest.fixture(scope="session")

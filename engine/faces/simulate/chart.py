@@ -27,15 +27,19 @@ def chart(simulation: Simulation, fmt: Format, t: Texts = ENGLISH) -> bytes:
         ShareSeries(t._("baseline"), simulation.baseline.status.months),
         ShareSeries(t._("scenario"), simulation.result.status.months),
     ]
+    return share_chart(series, thresholds, title=title(simulation, t), fmt=fmt, t=t)
+
+
+def title(simulation: Simulation, t: Texts = ENGLISH) -> str:
+    """`Aalborg (851), FSM1 as of 31 July 2019: visitate the rest by May` (the file's name untitled)."""
     scenario = simulation.scenario
-    title = t._(
+    return t._(
         "%(municipality)s, %(programme)s as of %(day)s: %(title)s",
         municipality=t.municipality(scenario.municipality),
         programme=t.programme(scenario.programme),
         day=t.date(simulation.as_of),
         title=scenario.title or simulation.source.name,
     )
-    return share_chart(series, thresholds, title=title, fmt=fmt, t=t)
 
 
 def save_chart(simulation: Simulation, path: Path, t: Texts = ENGLISH) -> None:

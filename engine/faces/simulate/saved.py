@@ -31,6 +31,10 @@ class ScenarioNotFound(LookupError):
     """No scenario of that key the user may open."""
 
 
+class NotOwner(Refused):
+    """The scenario is another user's: it may be opened and copied, not changed."""
+
+
 @dataclass(frozen=True)
 class SavedScenario:
     key: str
@@ -136,7 +140,7 @@ def _row(session: Session, key: str, user: str, municipalities: Municipalities) 
 def _owned(session: Session, key: str, user: str, municipalities: Municipalities) -> StoredScenario:
     row = _row(session, key, user, municipalities)
     if row.owner != user:
-        raise Refused(f"scenario {key!r} is {row.owner}'s: only its owner may change it (copy it instead)")
+        raise NotOwner(f"scenario {key!r} is {row.owner}'s: only its owner may change it (copy it instead)")
     return row
 
 

@@ -23,7 +23,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from engine.faces import access_log
 from engine.faces.web import (
     citizens,
+    distance,
     exports,
+    forecast,
     login,
     members,
     municipalities,
@@ -31,8 +33,10 @@ from engine.faces.web import (
     problems,
     public,
     runs,
+    scenarios,
     tables,
     verification,
+    workbench,
 )
 from engine.faces.web import diff as diff_pages
 from engine.faces.web.auth import CurrentUser, requires, same_origin
@@ -115,6 +119,9 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     for module in (runs, municipalities, members, citizens, diff_pages, verification, exports, tables):
         for router in module.routers:  # the user first, before any parameter is looked up
             app.include_router(router, dependencies=[Depends(requires("read"))])
+    for module in (workbench, distance, forecast, scenarios):
+        for router in module.routers:
+            app.include_router(router, dependencies=[Depends(requires("simulate"))])
     for router in privacy.routers:
         app.include_router(router, dependencies=[Depends(requires("access_log"))])
 

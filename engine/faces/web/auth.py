@@ -29,6 +29,7 @@ PERMISSIONS = {
     "verify": N_("verify"),
     "full_cpr": N_("full cpr"),
     "access_log": N_("access log"),
+    "simulate": N_("simulate"),
 }
 """What a permission lets one do, as a refusal names it ("the role … may not read")."""
 
@@ -126,6 +127,7 @@ def requires(permission: str) -> Callable[[User], User]:
 Reader = Annotated[User, Depends(requires("read"))]
 Verifier = Annotated[User, Depends(requires("verify"))]
 PrivacyOfficer = Annotated[User, Depends(requires("access_log"))]
+Simulator = Annotated[User, Depends(requires("simulate"))]
 
 
 def origin_of(request: Request) -> str:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from engine.faces import quotes, render
 from engine.faces.i18n import Language, Texts, negotiate, texts
 from engine.faces.i18n.jinja import context_language, install_jinja
+from engine.faces.cells import Kind
 from engine.faces.users import User
 from engine.faces.web.auth import cookie, form_token, keep_form_token, settings_of
 
@@ -61,13 +62,27 @@ def _translated(context: Context, message: str | None) -> str:
     return "" if not message else texts(context_language(context))._(message)
 
 
+@pass_context
+def _cell(context: Context, value: Any, kind: Kind = "text") -> str:
+    """A typed cell of a table (downloads.Table) as the page shows it, in the page's language."""
+    t = texts(context_language(context))
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return t.yes(value)
+    shown: dict[str, Any] = {"month": t.month, "share": t.percent, "money": t.money, "date": t.day}
+    if kind in shown:
+        return shown[kind](value)
+    return t.integer(value) if isinstance(value, int) else str(value)
+
+
 def _excerpt(source: dict[str, Any]) -> quotes.Excerpt:
     """A trace entry's source quote as a reader reads it (engine/faces/quotes.py)."""
     return quotes.excerpt(source.get("document"), source["quote"], title=source.get("title") or "")
 
 
 install_jinja(TEMPLATES.env)
-TEMPLATES.env.filters.update({"value": _value, "translated": _translated, "excerpt": _excerpt})
+TEMPLATES.env.filters.update({"value": _value, "translated": _translated, "excerpt": _excerpt, "cell": _cell})
 STYLE = (HERE / "static" / "style.css").read_text(encoding="utf-8")
 
 

@@ -23,6 +23,16 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class SimulationRefused(BaseModel):
+    detail: str | list[dict[str, Any]] = Field(
+        description="What is wrong, in one line (a list: the body is not a JSON object)"
+    )
+    problems: list[dict[str, Any]] = Field(
+        default=[],
+        description="Each problem of the scenario: `change` (its index) and `op`, `field`, `message`, `text` (as `fsm simulate` prints it), `severity`",
+    )
+
+
 class Me(BaseModel):
     name: str
     role: str
