@@ -17,9 +17,9 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from engine.faces import quotes, render
+from engine.faces.cells import Kind
 from engine.faces.i18n import Language, Texts, negotiate, texts
 from engine.faces.i18n.jinja import context_language, install_jinja
-from engine.faces.cells import Kind
 from engine.faces.users import User
 from engine.faces.web.auth import cookie, form_token, keep_form_token, settings_of
 
