@@ -125,7 +125,15 @@ def test_a_problem_is_shown_beside_its_field_with_the_scenario_files_words(paula
     assert wrong.status_code == 422
     field = re.search(r'<input id="f-c0-date"[^>]*>', wrong.text)
     assert field and 'aria-invalid="true"' in field.group(0)
-    assert "2030-01-01 is outside the project period 2017-08-01 to 2019-08-31" in wrong.text
+    assert (
+        "01-01-2030 ligger uden for projektperioden 01-08-2017 til 31-08-2019" in wrong.text
+    )  # the checks' words
+    english = paula.post(
+        BUILDER,
+        data=form(paula, action="run", **{**VISITATE, "c0-date": "2030-01-01"}),
+        headers={"Accept-Language": "en"},
+    )
+    assert "2030-01-01 is outside the project period 2017-08-01 to 2019-08-31" in english.text
     assert 'role="alert"' in wrong.text
 
 
