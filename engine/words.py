@@ -94,6 +94,8 @@ def phrase(message: str, *, money: tuple[str, ...] = ()) -> Phrase:
 
 def recognised(text: str) -> tuple[Phrase, dict[str, str]] | None:
     """The phrase `text` was made by, with its values; None for text of no phrase."""
+    if " " not in text:  # a code or a number, as most values are: no phrase is one word
+        return None
     for known in PHRASES:
         if found := known.pattern.fullmatch(text):
             return known, found.groupdict()

@@ -360,14 +360,13 @@ def diff_run(r: Mapping[str, Any], t: Texts = ENGLISH) -> str:
 def diff_header(runs: Mapping[str, Any], t: Texts = ENGLISH) -> list[str]:
     """The two runs of a diff and what differs between them besides their results (each note a line
     starting `note:`, in the reader's language)."""
-    note = t._("note: %(note)s")
     return [
         t._(
             "From %(first)s to %(second)s",
             first=diff_run(runs["first"], t),
             second=diff_run(runs["second"], t),
         ),
-        *(note % {"note": text} for text in t.worded(runs["notes"])),
+        *(t._("note: %(note)s", note=text) for text in t.worded(runs["notes"])),
     ]
 
 

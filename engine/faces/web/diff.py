@@ -52,30 +52,32 @@ def _compared(
     return before, after, found, scope
 
 
-def _documents(
+def _documents(shown: list[diffs.Change], user: User, t: Texts) -> list[dict[str, Any]]:
+    """The changes as the reader may see them, in `t`'s language."""
+    full = user.may("full_cpr")
+    return [
+        {
+            **change.__dict__,
+            "before": render.outcome(change.before, change.decision, t),
+            "after": render.outcome(change.after, change.decision, t),
+            "subject": cpr.shown(change.subject, full=full),
+            "facts_changed": cpr.shown_in({k: list(v) for k, v in change.facts_changed.items()}, full=full),
+        }
+        for change in shown
+    ]
+
+
+def _linked(
     session: Session, shown: list[diffs.Change], runs: tuple[Run, Run], user: User, t: Texts
 ) -> list[dict[str, Any]]:
-    """The changes as the reader may see them, in `t`'s language; each citizen links to the later run
-    (or the earlier, if the later has no decision about them)."""
+    """The documents of the changes, each citizen linked to the later run (or the earlier, if the
+    later has no decision about them)."""
     subjects = [c.subject for c in shown]
     refs = {run.id: results.citizen_refs(session, run, subjects) for run in reversed(runs)}
-    full = user.may("full_cpr")
-    documents = []
-    for change in shown:
+    documents = _documents(shown, user, t)
+    for change, document in zip(shown, documents, strict=True):
         ref_run = next((run for run in refs if change.subject in refs[run]), None)
-        documents.append(
-            {
-                **change.__dict__,
-                "before": render.outcome(change.before, change.decision, t),
-                "after": render.outcome(change.after, change.decision, t),
-                "subject": cpr.shown(change.subject, full=full),
-                "ref": refs[ref_run][change.subject] if ref_run else None,
-                "ref_run": ref_run,
-                "facts_changed": cpr.shown_in(
-                    {k: list(v) for k, v in change.facts_changed.items()}, full=full
-                ),
-            }
-        )
+        document.update(ref=refs[ref_run][change.subject] if ref_run else None, ref_run=ref_run)
     return documents
 
 
@@ -98,7 +100,7 @@ def diff_page(
         "total": found.citizens_in(scope),
         "page": wanted.page,
         "per_page": per_page,
-        "changes": _documents(session, shown, (before, after), user, t),
+        "changes": _linked(session, shown, (before, after), user, t),
     }
 
 
@@ -171,7 +173,7 @@ def diff_download(wanted: Wanted, user: Reader, session: Db, asked: Download) ->
     """Every citizen whose decisions differ (all pages, in the user's municipalities), for download."""
     before, after, found, scope = _compared(session, wanted, user)
     shown = diffs.changes(session, found, municipalities=scope, limit=found.citizens_in(scope))
-    table = changes_table(_documents(session, shown, (before, after), user, asked.t), asked.t)
+    table = changes_table(_documents(shown, user, asked.t), asked.t)
     name = asked.t._("runs %(first)s to %(second)s differences", first=before.id, second=after.id)
     citizens = [c.subject for c in shown]
     return asked.send(table, name, what="diff", run=after, citizens=citizens, detail=f"from run {before.id}")
