@@ -3,18 +3,22 @@ parent had it paused, they keep none of the parent's sockets or run-lock files o
 at any moment ends by SIGTERM as a worker does."""
 
 import gc
+import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 import socket
 import stat
+import threading
 import time
 from contextlib import suppress
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from engine.runs import workers
-from engine.runs.run import _stopped_by_sigterm, run_lock
+from engine.runs.run import Terminated, _stopped_by_sigterm, run_lock
 from models.database import make_engine
 
 
@@ -80,3 +84,57 @@ def test_a_worker_forked_while_the_run_handles_sigterm_ends_by_it_quietly():
                 os._exit(3)  # reached only when the signal raised instead of ending the process
         _, status = os.waitpid(child, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+
+
+class _SignalledWhileMade(multiprocessing.pool.Pool):
+    """A pool that gets SIGTERM once its workers are forked, before it is fully made."""
+
+    def _repopulate_pool(self) -> None:
+        super()._repopulate_pool()
+        if not hasattr(self, "_worker_handler"):  # in the making, not replacing a worker
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+class _SignalledWhileEnded(multiprocessing.pool.Pool):
+    """A pool that gets SIGTERM as it begins to end."""
+
+    def terminate(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        super().terminate()
+
+
+def _pool_threads() -> list[threading.Thread]:
+    """A pool's handler threads (named after their functions: `_handle_workers`, …) still alive."""
+    return [t for t in threading.enumerate() if "(_handle_" in t.name]
+
+
+@pytest.mark.parametrize("pool_class", [_SignalledWhileMade, _SignalledWhileEnded], ids=["made", "ended"])
+def test_sigterm_while_a_pool_is_made_or_ended_takes_effect_once_it_is_whole(
+    monkeypatch: pytest.MonkeyPatch, pool_class: type[multiprocessing.pool.Pool]
+):
+    """Cut short, a pool would keep a thread that forks new workers as the process exits."""
+    monkeypatch.setattr(multiprocessing.pool, "Pool", pool_class)
+    with pytest.raises(Terminated), _stopped_by_sigterm(), workers.pool(2, lambda: None) as processes:
+        assert list(processes.imap(abs, [-1, -2])) == [1, 2]
+    assert multiprocessing.active_children() == []
+    assert _pool_threads() == []
+
+
+def _a_chunk(done: Path) -> None:
+    time.sleep(5)
+    done.touch()
+
+
+def test_sigterm_taken_by_another_thread_stops_the_wait_for_a_worker_at_once(tmp_path: Path):
+    """The kernel hands a signal to any thread that does not block it; the main thread, which
+    alone runs the handler, must not sleep through it until a chunk is done."""
+    done = tmp_path / "done"
+    with pytest.raises(Terminated), _stopped_by_sigterm(), workers.pool(2, lambda: None) as processes:
+        results = processes.imap(_a_chunk, [done])
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the main thread: never it
+        try:
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGTERM)).start()
+            next(results)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    assert not done.exists()

@@ -6,26 +6,61 @@ SIGKILL or SIGTERM, the parent takes its workers with it (the kernel sends them 
 dies, PR_SET_PDEATHSIG), and a worker closes its copies of the sockets it inherited at once, so a
 PostgreSQL server sees the parent's connections — its run lock and open transaction — end with
 the parent, not when the last worker's chunk is done. Workers open connections of their own.
+
+The parent waits for its workers' results in slices of `WAKE` seconds, never in one wait: the
+kernel may hand SIGTERM to any of the process's threads (a pool's own, a progress bar's), and only
+the main thread runs the handler, when it runs; waiting in one piece, it would stop only once a
+chunk is done, a minute later.
+
+A pool is made and ended whole: SIGTERM or Ctrl-C arriving meanwhile takes effect just after. Cut
+short, a pool is left with its worker handler alive: as the process exits, that thread replaces
+the workers being ended with new ones, forked into a run that is over.
 """
 
 import ctypes
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 import stat
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
 """prctl(2): the signal a process gets when its parent dies (Linux)."""
 
+WAKE = 0.2
+"""Seconds the parent waits for a result before it looks at the signals that came meanwhile."""
+
 
 class InProcess:
     """The calling process itself, used like a pool of one worker."""
 
     imap = staticmethod(map)
+
+
+class Forked:
+    """Forked worker processes, used through `imap` alone (see the module docstring)."""
+
+    def __init__(self, pool: multiprocessing.pool.Pool) -> None:
+        self._pool = pool
+
+    def imap(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """`function` of every item, in order, the work handed out at once."""
+        return _awake(self._pool.imap(function, items))
+
+
+def _awake(results: multiprocessing.pool.IMapIterator) -> Iterator[Any]:
+    while True:
+        try:
+            yield results.next(timeout=WAKE)
+        except multiprocessing.TimeoutError:
+            continue
+        except StopIteration:
+            return
 
 
 def _die_with_parent(parent: int) -> None:
@@ -35,6 +70,41 @@ def _die_with_parent(parent: int) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
+
+
+def forked_from_another(owner: int, signum: int) -> bool:
+    """Whether this process is not `owner` but was forked from it a moment ago, before it could set
+    its own handlers (see `_start`): if so, the signal has its default effect here (SIGTERM ends it)."""
+    if os.getpid() == owner:
+        return False
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    return True
+
+
+@contextmanager
+def _whole() -> Iterator[None]:
+    """SIGTERM and SIGINT arriving within the block take effect once it is done (see the module
+    docstring). Only the main thread handles signals: elsewhere, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        if not forked_from_another(owner, signum):
+            arrived.append(signum)
+
+    held = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, hold) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(arrived):
+            signal.raise_signal(signum)
 
 
 def _close_inherited_sockets() -> None:
@@ -67,12 +137,18 @@ def _start(parent: int, start: Callable[[], None]) -> None:
 
 
 @contextmanager
-def pool(workers: int, start: Callable[[], None]) -> Iterator[Any]:
+def pool(workers: int, start: Callable[[], None]) -> Iterator[InProcess | Forked]:
     """`workers` forked processes (each runs `start` first), or the calling process for one."""
     if workers < 2:
         yield InProcess()
         return
-    with multiprocessing.get_context("fork").Pool(
-        workers, initializer=_start, initargs=(os.getpid(), start)
-    ) as forked:
-        yield forked
+    context = multiprocessing.get_context("fork")
+    forked = None
+    try:
+        with _whole():
+            forked = context.Pool(workers, initializer=_start, initargs=(os.getpid(), start))
+        yield Forked(forked)
+    finally:
+        if forked is not None:
+            with _whole():
+                forked.terminate()
