@@ -131,10 +131,28 @@ def test_sigterm_taken_by_another_thread_stops_the_wait_for_a_worker_at_once(tmp
     done = tmp_path / "done"
     with pytest.raises(Terminated), _stopped_by_sigterm(), workers.pool(2, lambda: None) as processes:
         results = processes.imap(_a_chunk, [done])
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the main thread: never it
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()  # that thread takes it:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the main thread never does
         try:
-            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGTERM)).start()
             next(results)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     assert not done.exists()
+
+
+def _blocked(_: object) -> set[int]:
+    return set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) & set(workers.HELD)
+
+
+def test_a_worker_begins_with_sigterm_blocked_and_unblocks_it_once_its_handlers_are_set():
+    """A signal that reaches a worker before its own handlers waits for them: it would otherwise
+    meet the parent's, whose pending signals a fork forgets, and the worker would live on."""
+    with workers._whole():
+        child = os.fork()
+        if child == 0:
+            os._exit(0 if _blocked(None) == set(workers.HELD) else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    with workers.pool(2, lambda: None) as processes:
+        assert list(processes.imap(_blocked, range(2))) == [set(), set()]
+    assert _blocked(None) == set()

@@ -43,7 +43,6 @@ from engine.runs.batch import (
     plan_run,
 )
 from engine.runs.digest import Seal
-from engine.runs.workers import forked_from_another
 from models.runs import Evidence, RulePack, Run, RunContributions, RunMunicipality, StoredDecision
 from models.status import MunicipalityStatus
 
@@ -144,7 +143,9 @@ def _stopped_by_sigterm() -> Iterator[None]:
     owner = os.getpid()
 
     def stop(signum: int, frame: object) -> None:
-        if forked_from_another(owner, signum):
+        if os.getpid() != owner:  # a worker forked a moment ago, before it could set its own handler
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
             return
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Terminated("stopped by SIGTERM")

@@ -72,37 +72,33 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def forked_from_another(owner: int, signum: int) -> bool:
-    """Whether this process is not `owner` but was forked from it a moment ago, before it could set
-    its own handlers (see `_start`): if so, the signal has its default effect here (SIGTERM ends it)."""
-    if os.getpid() == owner:
-        return False
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-    return True
+HELD = (signal.SIGTERM, signal.SIGINT)
+"""The signals a pool is made and ended without (see `_whole`)."""
 
 
 @contextmanager
 def _whole() -> Iterator[None]:
     """SIGTERM and SIGINT arriving within the block take effect once it is done (see the module
-    docstring). Only the main thread handles signals: elsewhere, nothing changes."""
+    docstring): the handlers hold them meanwhile, and the main thread blocks them, so that the
+    processes and threads it starts begin with them blocked too — a worker gets a signal sent to it
+    once it has set its own handlers (`_start`), never before. Only the main thread handles
+    signals: elsewhere, nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    owner = os.getpid()
     arrived: list[int] = []
 
     def hold(signum: int, frame: object) -> None:
-        if not forked_from_another(owner, signum):
-            arrived.append(signum)
+        arrived.append(signum)
 
-    held = (signal.SIGTERM, signal.SIGINT)
-    previous = {signum: signal.signal(signum, hold) for signum in held}
+    previous = {signum: signal.signal(signum, hold) for signum in HELD}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one still pending reaches its handler here
         for signum in dict.fromkeys(arrived):
             signal.raise_signal(signum)
 
@@ -124,12 +120,14 @@ def _close_inherited_sockets() -> None:
 
 def _start(parent: int, start: Callable[[], None]) -> None:
     """A new worker: it ends with its parent; SIGTERM ends it at once (the parent's handler, which
-    marks the run failed, is the parent's alone) and Ctrl-C is for the parent to handle; its
+    marks the run failed, is the parent's alone) and Ctrl-C is for the parent to handle, both
+    unblocked only once those handlers are set (one sent before waits, pending, till then); its
     garbage collector runs (it was forked while the parent had it paused), never looking at the
     objects it inherited (frozen: their pages stay shared with the parent); then `start`."""
     _die_with_parent(parent)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
     _close_inherited_sockets()
     start()
     gc.freeze()
