@@ -35,6 +35,9 @@ PR_SET_PDEATHSIG = 1
 WAKE = 0.2
 """Seconds the parent waits for a result before it looks at the signals that came meanwhile."""
 
+HELD = (signal.SIGTERM, signal.SIGINT)
+"""The signals a pool is made and ended without (see `_whole`)."""
+
 
 class InProcess:
     """The calling process itself, used like a pool of one worker."""
@@ -54,6 +57,7 @@ class Forked:
 
 
 def _awake(results: multiprocessing.pool.IMapIterator) -> Iterator[Any]:
+    """The results, each waited for in slices of `WAKE` seconds."""
     while True:
         try:
             yield results.next(timeout=WAKE)
@@ -70,10 +74,6 @@ def _die_with_parent(parent: int) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
-
-
-HELD = (signal.SIGTERM, signal.SIGINT)
-"""The signals a pool is made and ended without (see `_whole`)."""
 
 
 @contextmanager
