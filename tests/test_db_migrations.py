@@ -44,8 +44,8 @@ def test_downgrade_to_base_leaves_no_table_and_upgrade_works_again(blank: Engine
 
 def test_constraint_names_follow_the_naming_convention(blank: Engine):
     upgrade(blank)
-    foreign_keys = inspect(blank).get_foreign_keys("support")
-    assert [fk["name"] for fk in foreign_keys] == ["fk_support_citizen_versions"]
+    foreign_keys = inspect(blank).get_foreign_keys("delivery_files")
+    assert [fk["name"] for fk in foreign_keys] == ["fk_delivery_files_delivery_id_deliveries"]
     assert inspect(blank).get_pk_constraint("deliveries")["name"] in (
         "pk_deliveries",
         None,
