@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from engine.runs import workers
+from engine import workers
 from engine.runs.run import Terminated, _stopped_by_sigterm, run_lock
 from models.database import make_engine
 

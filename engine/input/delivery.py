@@ -10,7 +10,8 @@ day). A bad row is rejected with file, line, column, value and reason and never 
 ones; rows read = accepted + rejected = the file's data lines, always.
 
 Rows are plain tuples, checked and passed on in batches (`Spool`): nothing holds the whole
-delivery. Each listed citizen's content gets a digest, and the delivery a checksum, over what was
+delivery. A large delivery's timeline files are read by worker processes, a file each, once
+citizens.csv is read (`apart`); what they read is taken in as if read in order. Each listed citizen's content gets a digest, and the delivery a checksum, over what was
 read rather than the bytes (a multiset hash: the order of rows and files, the encoding, delimiter,
 column order and line ends do not change them), so an import can tell a re-sent delivery and a
 citizen whose rows did not change.
@@ -25,13 +26,15 @@ from datetime import date
 from difflib import get_close_matches
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from engine.collector import collector_paused
 from engine.input import values
 from engine.input.csvfile import FileProblem, Layout, Rows, layout
-from engine.input.spool import Batch, Spool
+from engine.input.spool import Batch, Spool, Written
 from engine.input.timelines import KINDS
 from engine.input.values import DAYS, MARKINGS, MUNICIPALITIES, OPEN_END, Bad, Codes, day, optional_day
+from engine.workers import pool
 from models import cpr
 from models.codes import (
     GROUPS_BY_PROGRAMME,
@@ -272,11 +275,19 @@ class Scanned:
         return sum(f.rejected for f in self.files)
 
 
-def scan(folder: Path, rows: Spool, rejects: Spool, advance: Callable[[int], None] | None = None) -> Scanned:
+def scan(
+    folder: Path,
+    rows: Spool,
+    rejects: Spool,
+    advance: Callable[[int], None] | None = None,
+    *,
+    workers: int = 1,
+) -> Scanned:
     """Read and check a delivery folder: accepted timeline rows go to `rows` as batches of
     (citizen_id, code, from, to) — (citizen_id, programme, date, group) for visitations — under
     their field's name, rejects to `rejects` (as Reject's fields). Raises DeliveryError, with
-    every problem of the folder and its files, when it cannot be read."""
+    every problem of the folder and its files, when it cannot be read. Up to `workers` processes
+    read the timeline files of a large delivery (`apart`)."""
     present, ignored, problems = _files(folder)
     layouts: dict[FileSpec, tuple[Path, Layout]] = {}
     for spec, path in present.items():
@@ -290,10 +301,86 @@ def scan(folder: Path, rows: Spool, rejects: Spool, advance: Callable[[int], Non
         raise DeliveryError(problems)
     reading = _Reading(Scanned(folder, ignored=ignored), rejects, advance)
     reading.found.absent = [spec.field for spec in TIMELINE_FILES if spec not in layouts and spec.field]
+    parts: dict[FileSpec, _ReadApart] = {}
     for spec, (path, shape) in layouts.items():
-        reading.file(spec, path, shape, rows)
+        if spec in parts:
+            reading.take(spec, parts[spec], rows)
+            continue
+        reading.file(spec, path, shape, rows, rejects)
+        if spec is CITIZENS:
+            timeline = {s: layouts[s] for s in TIMELINE_FILES if s in layouts}
+            parts = apart(reading, timeline, rows, workers)
     reading.found.checksum = reading.checksum()
     return reading.found
+
+
+PARALLEL_BYTES = 8 << 20
+"""Timeline files larger than this in all are read by worker processes (a national delivery's are
+~45 MB); smaller ones in less time than it takes to start them."""
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What a worker read of one timeline file: what the file gave, its batches of rows and of
+    rejects (as written to the spools made for it), and for each listed citizen with a row
+    accepted, by their index in `Scanned.citizens`, the multiset hash of their rows."""
+
+    stats: FileStats
+    rows: Written
+    rejects: Written
+    sums: list[tuple[int, int]]
+
+
+class _ReadApart(NamedTuple):
+    part: _Part
+    rows: Spool
+    rejects: Spool
+
+
+_APART: list[tuple["_Reading", dict[str, tuple[FileSpec, Path, Layout, Spool, Spool]]]] = []
+"""While workers read: the reading they are forked from, and each file to read with its spools."""
+
+
+def apart(
+    reading: "_Reading", timeline: dict[FileSpec, tuple[Path, Layout]], rows: Spool, workers: int
+) -> dict[FileSpec, _ReadApart]:
+    """The timeline files read by up to `workers` forked processes, a file at a time, largest
+    first; none when the files are too small to be worth it (PARALLEL_BYTES): the caller reads them.
+    Workers are forked once citizens.csv is read, so each knows the listed citizens."""
+    sizes = {spec: path.stat().st_size for spec, (path, _) in timeline.items()}
+    if workers < 2 or len(timeline) < 2 or sum(sizes.values()) < PARALLEL_BYTES:
+        return {}
+    files = {
+        spec.name: (spec, path, shape, rows.part(), reading.rejects.part())
+        for spec, (path, shape) in sorted(timeline.items(), key=lambda item: -sizes[item[0]])
+    }
+    _APART[:] = [(reading, files)]
+    try:
+        with pool(min(workers, len(files)), _forked) as processes:
+            return {
+                files[name][0]: _ReadApart(part, *files[name][3:])
+                for name, part in zip(files, processes.imap(_read_apart, list(files)), strict=True)
+            }
+    finally:
+        _APART.clear()
+
+
+def _forked() -> None:
+    """A new worker tells no progress bar: the bar is its parent's."""
+    _APART[0][0].advance = None
+
+
+def _read_apart(name: str) -> _Part:
+    """In a worker: read one timeline file into its own spools, the citizens' hashes from nothing."""
+    reading, files = _APART[0]
+    spec, path, shape, rows, rejects = files[name]
+    listed = reading.found.citizens.values()
+    for citizen in listed:
+        citizen.sum = citizen.kinds = 0
+    with collector_paused():
+        stats = reading.file(spec, path, shape, rows, rejects)
+    sums = [(index, citizen.sum) for index, citizen in enumerate(listed) if citizen.kinds]
+    return _Part(stats, rows.written(), rejects.written(), sums)
 
 
 # The folder ------------------------------------------------------------------------------------
@@ -348,25 +435,25 @@ class _Reading:
     def __init__(self, found: Scanned, rejects: Spool, advance: Callable[[int], None] | None) -> None:
         self.found = found
         self.rejects = rejects
+        """Every file's rejects, in the order of the files."""
         self.advance = advance
         self.rejected_citizens: dict[str, int] = {}
         """citizens.csv's rejected rows: the citizen id (as well as it can be read) → its line."""
-        self.reject_digest = hashlib.sha256()
         self.other_sum = 0
         """The multiset hash of the grant rows."""
 
-    def file(self, spec: FileSpec, path: Path, shape: Layout, rows: Spool) -> None:
+    def file(self, spec: FileSpec, path: Path, shape: Layout, rows: Spool, rejects: Spool) -> FileStats:
+        """Read one file: its accepted rows to `rows` (a timeline file's) or to what is known, its
+        rejects to `rejects`; what it gave is added to `found.files` and returned."""
         pending: list[tuple[Any, ...]] = []
         bad_rows = 0
 
         def rejected(line: int, bad: Bad) -> None:
             nonlocal bad_rows
             bad_rows += 1
-            reject = (spec.name, line, bad.column, bad.value, bad.reason)
-            self.reject_digest.update(repr(reject).encode())
-            pending.append(reject)
+            pending.append((spec.name, line, bad.column, bad.value, bad.reason))
             if len(pending) >= BATCH:
-                self.rejects.add("rejects", pending[:])
+                rejects.add("rejects", pending[:])
                 pending.clear()
 
         found = Rows(path, shape, rejected)
@@ -376,8 +463,24 @@ class _Reading:
             taken = self._timeline(spec, found, rejected, rows)
         else:
             taken = self._grants(spec, found, rejected)
-        self.rejects.add("rejects", pending)
-        self.found.files.append(FileStats(spec.name, shape.sha256, found.read, taken, bad_rows, shape.notes))
+        rejects.add("rejects", pending)
+        stats = FileStats(spec.name, shape.sha256, found.read, taken, bad_rows, shape.notes)
+        self.found.files.append(stats)
+        return stats
+
+    def take(self, spec: FileSpec, read: "_ReadApart", rows: Spool) -> None:
+        """What a worker read of a timeline file (`apart`), as if it had been read here."""
+        assert spec.field is not None
+        part, bit, listed = read.part, KIND_BITS[spec.field], list(self.found.citizens.values())
+        for index, added in part.sums:
+            citizen = listed[index]
+            citizen.sum += added
+            citizen.kinds |= bit
+        rows.take(read.rows, part.rows)
+        self.rejects.take(read.rejects, part.rejects)
+        self.found.files.append(part.stats)
+        if self.advance is not None:
+            self.advance(part.stats.rows_read)
 
     def _told(self, rows: Rows, told: int) -> int:
         """Tell the progress bar about the rows read since `told`; how many are told now."""
@@ -496,12 +599,17 @@ class _Reading:
         return len(seen)
 
     def checksum(self) -> str:
-        """Each listed citizen's digest, and the delivery's: their digests, the grant rows and the rejects."""
+        """Each listed citizen's digest, and the delivery's: their digests, the grant rows and the
+        rejects (in the order of the files)."""
         citizens = 0
         for citizen_id, listed in self.found.citizens.items():
             listed.digest = f"{listed.sum % MODULUS:032x}"
             citizens += row_hash(f"{citizen_id}\x1f{listed.digest}")
-        total = f"{citizens % MODULUS:032x}:{self.other_sum % MODULUS:032x}:{self.reject_digest.hexdigest()}"
+        rejects = hashlib.sha256()
+        for _, batch in self.rejects.batches():
+            for reject in batch:
+                rejects.update(repr(reject).encode())
+        total = f"{citizens % MODULUS:032x}:{self.other_sum % MODULUS:032x}:{rejects.hexdigest()}"
         return hashlib.sha256(total.encode()).hexdigest()
 
 

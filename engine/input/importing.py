@@ -26,6 +26,8 @@ from engine.input.spool import Spool
 from engine.input.storing import Stored, record_summary, store_delivery
 from models import cpr
 
+CORES = len(os.sched_getaffinity(0))
+
 
 @dataclass(frozen=True)
 class Imported:
@@ -59,12 +61,13 @@ def import_folder(
     show_cpr: bool = False,
     allow_missing: Iterable[str] = (),
     resend: bool = False,
+    workers: int = CORES,
 ) -> Imported:
     """Import one delivery; raises engine.input.delivery.DeliveryError, with nothing written, when
     it is unreadable or refused. The report goes to `report_dir` (default
-    `import-reports/delivery-<id>-<UTC time>/`)."""
+    `import-reports/delivery-<id>-<UTC time>/`). Up to `workers` processes read a large delivery."""
     with collector_paused(), Spool() as rows, Spool() as rejects:
-        found = scan(folder, rows, rejects, advance)
+        found = scan(folder, rows, rejects, advance, workers=workers)
         report = None
         try:
             with Session(engine) as session, session.begin():

@@ -2,6 +2,8 @@
 
 A delivery is read whole before anything is stored — its checks span files, and only then is it
 known which of its citizens changed — yet its million rows are never held in memory together.
+A file read by a worker process goes to a spool of its own (`part`), whose batches are then
+taken into the whole (`take`), in the order of the delivery's files.
 """
 
 import io
@@ -11,6 +13,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 Batch = list[tuple[Any, ...]]
+Written = list[tuple[str, int, int]]
+"""Batches as a spool's file holds them: (label, offset, size)."""
 
 
 class Spool:
@@ -18,24 +22,46 @@ class Spool:
 
     def __init__(self, *, in_memory: bool = False) -> None:
         self._file: IO[bytes] = io.BytesIO() if in_memory else tempfile.TemporaryFile(prefix="fsm-import-")  # noqa: SIM115 - close() closes it
-        self._labels: list[tuple[str, int]] = []
+        self._size = 0
+        self._written: Written = []
+        self._batches: list[tuple[IO[bytes], str, int, int]] = []
+        self._files = [self._file]
 
     def add(self, label: str, batch: Batch) -> None:
         if batch:
             data = marshal.dumps(batch)
+            self._file.seek(self._size)  # reading moves it
             self._file.write(data)
-            self._labels.append((label, len(data)))
+            self._written.append((label, self._size, len(data)))
+            self._batches.append((self._file, label, self._size, len(data)))
+            self._size += len(data)
+
+    def part(self) -> "Spool":
+        """A spool with a file of its own, closed with this one: made before a worker process is
+        forked, added to by that worker, and its batches then taken into this one."""
+        part = Spool()
+        self._files.append(part._file)
+        return part
+
+    def written(self) -> Written:
+        """What was added (in a worker, whose parent cannot see it): its batches, written out."""
+        self._file.flush()
+        return self._written
+
+    def take(self, part: "Spool", written: Written) -> None:
+        """Append the batches a worker wrote to `part` (as its `written` said)."""
+        self._batches.extend((part._file, label, offset, size) for label, offset, size in written)
 
     def batches(self) -> Iterator[tuple[str, Batch]]:
-        """Each batch in the order added (marshal's loads of whole bytes: its load from a file
-        reads in small pieces, ten times slower)."""
-        self._file.seek(0)
-        for label, size in self._labels:
-            yield label, marshal.loads(self._file.read(size))
-        self._file.seek(0, io.SEEK_END)
+        """Each batch in the order added or taken (marshal's loads of whole bytes: its load from
+        a file reads in small pieces, ten times slower)."""
+        for file, label, offset, size in self._batches:
+            file.seek(offset)
+            yield label, marshal.loads(file.read(size))
 
     def close(self) -> None:
-        self._file.close()
+        for file in self._files:
+            file.close()
 
     def __enter__(self) -> "Spool":
         return self

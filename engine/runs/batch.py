@@ -12,7 +12,7 @@ in memory at once:
 
 A run that carries over citizens from an earlier run (engine/runs/carry.py) reads and evaluates
 only the others; their contributions are merged with the carried ones before each municipality is
-concluded. Workers are forked (engine/runs/workers.py) and inherit what the parent knew before.
+concluded. Workers are forked (engine/workers.py) and inherit what the parent knew before.
 
 Results come back in a fixed order (chunks by citizen id; municipalities largest first, ties by
 code), so the same inputs are stored the same way every time. With one worker, all of it runs in
@@ -37,7 +37,7 @@ from engine.input.timelines import CitizenRange, Citizens, known_citizens, load_
 from engine.rules.decide import Evaluation
 from engine.rules.pack import Pack
 from engine.rules.programmes import Municipality, Programme, programme_of
-from engine.runs.workers import pool
+from engine.workers import pool
 from models.domain import Grant, GrantYear
 from models.status import MunicipalityStatus, RateResult
 from models.trace import Decision

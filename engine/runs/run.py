@@ -5,7 +5,7 @@ and its `finished` status in one transaction. Stopped with SIGTERM, it marks its
 frees the lock at once; killed half-way (SIGKILL), it leaves only the `running` row, which the next
 run marks `failed` before it starts. Only one run writes at a time: the run lock is a PostgreSQL
 session advisory lock, or an OS file lock beside an SQLite database; both vanish with the process
-(its workers never hold them: engine/runs/workers.py), so a killed run leaves no stale lock behind.
+(its workers never hold them: engine/workers.py), so a killed run leaves no stale lock behind.
 
 Unless asked for a full run, a run carries over the unchanged citizens of the night before
 (engine/runs/carry.py): it evaluates only the others, and concludes every municipality again.

@@ -1,5 +1,5 @@
-"""A run's worker processes: forked, so that they inherit the run's work (set by the parent before),
-and bound to their parent's life.
+"""Worker processes — a run's, an import's: forked, so that they inherit the work (set by the parent
+before), and bound to their parent's life.
 
 A worker must never outlive its parent, nor keep anything of the parent's alive: killed with
 SIGKILL or SIGTERM, the parent takes its workers with it (the kernel sends them SIGKILL when it

@@ -1,0 +1,119 @@
+"""A large delivery's timeline files are read by worker processes (engine/input/delivery.py
+`apart`): what they read is exactly what the calling process reads alone — the same rows, rejects
+(in the same order), file figures, citizen digests and checksum — and `fsm import` stores the
+same, whether the files are good or bad."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from engine.input import delivery
+from engine.input.delivery import scan
+from engine.input.importing import import_folder
+from engine.input.spool import Spool
+from models.db import Delivery
+from tests.test_import_properties import rows_without_their_version
+from tests.test_run import alive, children, eventually
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "delivery"
+BAD = DATA / "bad_rows_of_every_kind"
+FOLDERS = {EXAMPLE: False, BAD: True, DATA / "danish_excel": False, DATA / "damaged_lines": True}
+"""Deliveries, and whether they have rejects."""
+
+
+def read(folder: Path, workers: int) -> dict[str, Any]:
+    with Spool() as rows, Spool() as rejects:
+        found = scan(folder, rows, rejects, workers=workers)
+        return {
+            "checksum": found.checksum,
+            "files": found.files,
+            "citizens": {c: (x.line, x.digest, x.kinds) for c, x in found.citizens.items()},
+            "rows": sorted((kind, row) for kind, batch in rows.batches() for row in batch),
+            "rejects": [reject for _, batch in rejects.batches() for reject in batch],
+        }
+
+
+@pytest.fixture
+def always_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "PARALLEL_BYTES", 0)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_workers_read_a_delivery_exactly_as_one_process_does(always_apart: None, folder: Path):
+    alone, apart = read(folder, workers=1), read(folder, workers=2)
+    assert apart == alone
+    assert alone["rows"] and bool(alone["rejects"]) == FOLDERS[folder]
+
+
+def test_a_small_delivery_is_read_by_the_calling_process_alone(monkeypatch: pytest.MonkeyPatch):
+    started = []
+    monkeypatch.setattr(delivery, "pool", lambda *args: started.append(args))
+    read(EXAMPLE, workers=2)
+    assert started == []
+
+
+def test_an_import_read_by_workers_stores_what_one_process_reading_alone_stores(
+    always_apart: None, engine: Engine, tmp_path: Path
+):
+    stored = []
+    for workers in (2, 1):
+        imported = import_folder(engine, BAD, report_dir=tmp_path / str(workers), workers=workers)
+        with Session(engine) as session:
+            checksum = session.scalar(
+                select(Delivery.checksum).where(Delivery.id == imported.stored.delivery_id)
+            )
+        stored.append((imported.stored.new, checksum, (imported.report / "rejects.csv").read_text()))
+    (new, checksum, rejects), (again, same_checksum, same_rejects) = stored
+    assert new and not again  # the same delivery, "already imported"
+    assert (checksum, rejects) == (same_checksum, same_rejects) and rejects.count("\n") > 10
+    assert rows_without_their_version(engine) == {}
+
+
+SLOW_IMPORT = """
+import sys, time
+from engine.input import delivery
+delivery.PARALLEL_BYTES = 0
+read = delivery._read_apart
+def slow(name):
+    time.sleep(60)  # the workers are surely reading when the signal comes
+    return read(name)
+delivery._read_apart = slow
+from engine.faces.cli import app
+app(sys.argv[1:], prog_name="fsm")
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_stopped_import_takes_its_workers_with_it_and_stores_nothing(
+    engine: Engine, tmp_path: Path, stop: signal.Signals
+):
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_IMPORT, "import", str(BAD), "--report-dir", str(tmp_path / "report")],
+        env={**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        eventually(lambda: len(children(process.pid)) >= 2 or process.poll() is not None, 60)
+        workers = children(process.pid)
+        assert process.poll() is None and len(workers) == 2
+        os.kill(process.pid, stop)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    eventually(lambda: not any(alive(w) for w in workers))
+    assert "Traceback" not in stderr
+    assert process.returncode == {signal.SIGINT: 130}.get(stop, -stop)
+    with Session(engine) as session:
+        assert session.scalars(select(Delivery)).all() == []
+    assert not (tmp_path / "report").exists()
