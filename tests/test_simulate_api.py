@@ -220,7 +220,7 @@ def test_texts_that_are_no_scenario_are_problems_with_their_line():
         "given twice (first on line 1)",
     )
     (listed,) = problems("[1, 2]")
-    assert listed["message"].startswith("Input should be a valid dictionary")
+    assert listed["message"] == "must be a mapping of keys to values"
     (control,) = problems('{"municipality": "851",\n "title": "a\x7fb"}')
     assert (control["line"], control["message"]) == (
         2,

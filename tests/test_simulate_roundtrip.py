@@ -127,6 +127,6 @@ def test_an_upload_with_problems_fills_the_form_with_what_it_says_and_each_probl
     broken = read_upload(b"changes: [\n")
     assert broken.document is None and broken.problems[0]["message"].startswith("not valid YAML")
     listed = read_upload("- 1\n- 2\n")
-    assert listed.document is None and listed.problems[0]["message"].startswith(
-        "Input should be a valid dictionary"
+    assert listed.document is None and listed.problems[0]["message"] == (
+        "must be a mapping of keys to values"
     )

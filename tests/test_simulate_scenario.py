@@ -84,25 +84,24 @@ def test_unquoted_numbers_for_a_group_or_municipality_and_a_run_id_as_base_are_u
         pytest.param(
             "municipality: '851'\nchanges:\n  - op: add_activity\n    count: 2\n    activity: praktik\n"
             "    from: 2018-03-01\n    days: ten\n",
-            "scenario.yaml, line 5, changes[0].activity: Input should be 'virksomhedspraktik'",
+            "scenario.yaml, line 5, changes[0].activity: must be one of the codes virksomhedspraktik, loentilskud",
             id="unknown activity code",
         ),
         pytest.param(
             "municipality: '851'\nchanges:\n  - op: add_activity\n    count: 2\n    activity: mentor\n"
             "    from: 2018-03-01\n    days: ten\n",
-            "scenario.yaml, line 7, changes[0].days: Input should be a valid integer, unable to parse string "
-            "as an integer (found 'ten')",
+            "scenario.yaml, line 7, changes[0].days: must be a whole number (found 'ten')",
             id="days not a number",
         ),
         pytest.param(
             "municipality: '851'\nchanges:\n  - op: visitate\n    count: 1\n    group: '1'\n",
-            "scenario.yaml, line 3, changes[0].date: Field required",
+            "scenario.yaml, line 3, changes[0].date: is missing and must be given",
             id="missing date",
         ),
         pytest.param(
             "municipality: '851'\nchanges:\n  - op: visitate\n    count: 1\n    date: 2018-02-30\n    group: '1'\n",
-            "scenario.yaml, line 5, changes[0].date: Input should be a valid date or datetime, day value is "
-            "outside expected range (found '2018-02-30')",
+            "scenario.yaml, line 5, changes[0].date: is written as a date, but there is no such day "
+            "(found '2018-02-30')",
             id="no such day",
         ),
         pytest.param(
@@ -130,7 +129,8 @@ def test_unquoted_numbers_for_a_group_or_municipality_and_a_run_id_as_base_are_u
         pytest.param("# nothing\n", "scenario.yaml: the scenario file is empty", id="empty"),
         pytest.param(
             "municipality: '8510'\n",
-            "scenario.yaml, line 1, municipality: String should match",
+            "scenario.yaml, line 1, municipality: must be a municipality's three-digit code, such as 851 "
+            "(found '8510')",
             id="bad municipality",
         ),
         pytest.param(
@@ -140,7 +140,7 @@ def test_unquoted_numbers_for_a_group_or_municipality_and_a_run_id_as_base_are_u
         ),
         pytest.param(
             "municipality: '851'\nforecast:\n  window_weeks: 0\n",
-            "scenario.yaml, line 3, forecast.window_weeks: Input should be greater than or equal to 1",
+            "scenario.yaml, line 3, forecast.window_weeks: must be at least 1 (found 0)",
             id="forecast option",
         ),
     ],
@@ -165,7 +165,9 @@ def test_every_mistake_of_a_file_is_reported_at_once_each_with_its_line():
 def test_a_scenario_file_is_named_by_its_path_and_an_unreadable_one_is_an_error(tmp_path: Path):
     path = tmp_path / "leaders.yaml"
     path.write_text("municipality: '851'\nas_of: someday\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match=rf"^{path}, line 2, as_of: Input should be a valid date"):
+    with pytest.raises(
+        ScenarioError, match=rf"^{path}, line 2, as_of: must be a date written year-month-day"
+    ):
         load_scenario(path)
     with pytest.raises(ScenarioError, match="cannot read"):
         load_scenario(tmp_path / "missing.yaml")

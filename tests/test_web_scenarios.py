@@ -4,6 +4,7 @@ file uploaded), saved scenarios (saved, listed, shared by link, copied, deleted 
 and the forecast; each for a project leader of the municipality only (another's is not there: 404),
 CPR numbers masked, every citizen shown logged."""
 
+import html
 import io
 import json
 import re
@@ -135,6 +136,66 @@ def test_a_problem_is_shown_beside_its_field_with_the_scenario_files_words(paula
     )
     assert "2030-01-01 is outside the project period 2017-08-01 to 2019-08-31" in english.text
     assert 'role="alert"' in wrong.text
+
+
+WRONG_KINDS = {
+    "as_of": "tomorrow",
+    **{**VISITATE, "c0-count": "many"},
+    **{"c1-op": "add_activity", "c1-count": "2", "c1-activity": "praktik", "c1-from": "2018-03-01"},
+    **{"c1-days": "-1", "c2-op": "visitate", "c2-count": "1", "c2-date": "2018-05-31"},
+}
+"""A form with values of the wrong kind: a date `tomorrow`, a count `many`, an unknown activity, a
+negative number of days and a visitation without its group."""
+PYDANTIC = ("Input should", "Field required", "String should", "valid integer", "greater than", "Value error")
+
+
+def test_values_of_the_wrong_kind_are_told_in_danish_beside_their_fields(paula):
+    wrong = paula.post(BUILDER, data=form(paula, action="run", **WRONG_KINDS))
+    assert wrong.status_code == 422
+    text = html.unescape(wrong.text)
+    for danish in (
+        "skal være en dato skrevet år-måned-dag, fx 2018-03-01 (fundet 'tomorrow')",
+        "skal være et helt tal på mindst 1, 'all' eller en procentdel som '25%' (fundet 'many')",
+        "skal være en af koderne virksomhedspraktik, loentilskud, ordinaere_timer, fleksjob, "
+        "ordinaer_uddannelse, vejledning, mentor, opkvalificering (fundet 'praktik')",
+        "skal være mindst 1 (fundet '-1')",
+        "mangler og skal angives",
+    ):
+        assert danish in text
+    for field in ("as_of", "c0-count", "c1-activity", "c1-days", "c2-group"):
+        found = re.search(rf'<(input|select) id="f-{field}"[^>]*>', wrong.text)
+        assert found and 'aria-invalid="true"' in found.group(0), field
+    assert not any(english in text for english in (*PYDANTIC, "must be", "is missing"))
+    english = paula.post(
+        BUILDER, data=form(paula, action="run", **WRONG_KINDS), headers={"Accept-Language": "en"}
+    )
+    assert "must be at least 1 (found &#39;-1&#39;)" in english.text
+    assert not any(words in html.unescape(english.text) for words in PYDANTIC)
+
+
+def test_the_api_tells_values_of_the_wrong_kind_in_english_as_fsm_simulate_prints_them(paula):
+    document = {
+        "municipality": "851",
+        "base": 1,
+        "as_of": "tomorrow",
+        "changes": [
+            {"op": "add_activity", "count": 2, "activity": "praktik", "from": "2018-03-01", "days": -1},
+            {"op": "visitate", "count": 1, "date": "2018-05-31"},
+        ],
+    }
+    answered = paula.post("/api/simulations", json=document, headers={"Accept-Language": "da"})
+    assert answered.status_code == 422
+    assert [(p["change"], p["field"], p["message"]) for p in answered.json()["problems"]] == [
+        (None, "as_of", "must be a date written year-month-day, such as 2018-03-01 (found 'tomorrow')"),
+        (
+            0,
+            "activity",
+            "must be one of the codes virksomhedspraktik, loentilskud, ordinaere_timer, fleksjob, "
+            "ordinaer_uddannelse, vejledning, mentor, opkvalificering (found 'praktik')",
+        ),
+        (0, "days", "must be at least 1 (found -1)"),
+        (1, "group", "is missing and must be given"),
+    ]
 
 
 def test_the_yaml_download_run_by_fsm_simulate_gives_what_the_page_and_the_api_give(

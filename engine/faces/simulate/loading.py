@@ -5,14 +5,17 @@ is reported as `scenario.yaml, line 12, changes[1].count: ...`.
 Decimals are read exactly (`0.35` is `Decimal("0.35")`, as in the rule packs), never as floats.
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from engine.faces.simulate import phrases
 from engine.faces.simulate.scenario import (
@@ -28,7 +31,9 @@ from engine.faces.simulate.scenario import (
 )
 from engine.input.errors import location
 from engine.rules.pack import _ExactLoader
+from engine.words import Phrase
 from models import cpr
+from models.domain import MUNICIPALITY_PATTERN
 
 Place = tuple[str | int, ...]
 """A place in the scenario: ("changes", 1, "count") is `changes[1].count`."""
@@ -266,10 +271,77 @@ def problems(error: ValidationError, data: Any) -> list[Problem]:
             message = phrases.NO_OPERATION(operations=", ".join(OPERATIONS))
         elif kind == "extra_forbidden":
             message = phrases.UNKNOWN_KEY(keys=", ".join(_keys(data, path[:-1])))
+        elif kind == "too_short" and _items_failed(entry):
+            continue  # the list was long enough: its items' own problems say what is wrong
         else:
-            message = _found(entry["msg"].removeprefix("Value error, "), entry.get("input"))
+            message = _found(_said(entry), entry.get("input"))
         found.append(Problem(path, message))
     return found
+
+
+WORDS: dict[str, Phrase] = {
+    "missing": phrases.MISSING,
+    "model_type": phrases.A_MAPPING,
+    "model_attributes_type": phrases.A_MAPPING,
+    "tuple_type": phrases.A_LIST,
+    "string_type": phrases.TEXT,
+    "string_unicode": phrases.BROKEN_TEXT,
+    "date_type": phrases.NOT_A_DATE,
+    "int_type": phrases.WHOLE_NUMBER,
+    "int_parsing": phrases.WHOLE_NUMBER,
+    "finite_number": phrases.WHOLE_NUMBER,
+    "int_from_float": phrases.NO_DECIMALS,
+    "int_parsing_size": phrases.TOO_LARGE,
+    "bool_type": phrases.TRUE_OR_FALSE,
+    "bool_parsing": phrases.TRUE_OR_FALSE,
+}
+"""The words for a pydantic error type that needs no more than its type; `_said` words the others."""
+WORDED = {
+    *WORDS,
+    *("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"),
+    *("greater_than_equal", "less_than_equal", "enum", "string_pattern_mismatch", "too_short"),
+    *("value_error", "union_tag_invalid", "union_tag_not_found", "extra_forbidden"),
+}
+"""Every pydantic error type a scenario is told of in our words (engine/faces/simulate/phrases.py)."""
+PATTERNS = {MUNICIPALITY_PATTERN: phrases.MUNICIPALITY_CODE}
+"""The words for a text that does not have a field's pattern, by the pattern."""
+ISO_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+
+
+def _said(entry: ErrorDetails) -> str:
+    """A pydantic error in our words, made from its type and context (never from pydantic's English,
+    which is what a type without words here keeps): `value_error` is the scenario's own."""
+    kind, context, value = entry["type"], entry.get("ctx", {}), entry.get("input")
+    if value is None and kind.endswith("_type"):
+        return phrases.EMPTY()
+    if kind in WORDS:
+        return WORDS[kind]()
+    if kind in ("date_parsing", "date_from_datetime_parsing"):
+        shaped = isinstance(value, str) and ISO_DAY.fullmatch(value)
+        return phrases.NO_SUCH_DAY() if shaped else phrases.NOT_A_DATE()
+    if kind == "date_from_datetime_inexact":  # a day with a time, or a number (taken for seconds)
+        timed = isinstance(value, str | datetime)
+        return phrases.A_TIME_OF_DAY() if timed else phrases.NOT_A_DATE()
+    if kind == "greater_than_equal":
+        return phrases.AT_LEAST(limit=context["ge"])
+    if kind == "less_than_equal":
+        return phrases.AT_MOST(limit=context["le"])
+    if kind == "enum":  # `expected` is the codes quoted: "'a', 'b' or 'c'"
+        return phrases.ONE_OF_THE_CODES(codes=", ".join(re.findall(r"'([^']*)'", context["expected"])))
+    if kind == "string_pattern_mismatch" and context.get("pattern") in PATTERNS:
+        return PATTERNS[context["pattern"]]()
+    if kind == "too_short" and context.get("min_length") == 1:
+        return phrases.NOT_EMPTY()
+    if kind == "value_error" and isinstance(context.get("error"), cpr.CprError):
+        return phrases.NO_BIRTH_DATE()
+    return entry["msg"].removeprefix("Value error, ")
+
+
+def _items_failed(entry: ErrorDetails) -> bool:
+    """Whether a list too short after validation had enough items before (pydantic leaves out the
+    items it could not validate, and names each)."""
+    given, least = entry.get("input"), entry.get("ctx", {}).get("min_length", 0)
+    return isinstance(given, list | tuple) and len(given) >= least
 
 
 def _place(data: Any, loc: Sequence[str | int]) -> Place:
@@ -299,5 +371,7 @@ def _found(problem: str, value: Any) -> str:
     """The problem, with the value found (a citizen id masked)."""
     if isinstance(value, dict | list | tuple) or value is None:
         return problem
+    if isinstance(value, Decimal | date):  # as a file writes it (0.35, 2018-03-01), not as Python does
+        return phrases.FOUND(problem=problem, value=str(value))
     shown = cpr.mask(value.strip()) if isinstance(value, str) else value
     return phrases.FOUND(problem=problem, value=repr(shown))
