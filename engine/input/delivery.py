@@ -21,7 +21,7 @@ import hashlib
 import re
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import get_close_matches
 from itertools import chain
@@ -322,13 +322,15 @@ PARALLEL_BYTES = 8 << 20
 @dataclass(frozen=True)
 class _Part:
     """What a worker read of one timeline file: what the file gave, its batches of rows and of
-    rejects (as written to the spools made for it), and for each listed citizen with a row
-    accepted, by their index in `Scanned.citizens`, the multiset hash of their rows."""
+    rejects (as written to the spools made for it), and the listed citizens with a row accepted
+    (their indexes in `Scanned.citizens`) with the multiset hash of those rows (16 bytes each):
+    compact, so that neither the worker nor its parent holds an object per citizen for it."""
 
     stats: FileStats
     rows: Written
     rejects: Written
-    sums: list[tuple[int, int]]
+    indexes: "array[int]"
+    sums: bytes
 
 
 class _ReadApart(NamedTuple):
@@ -356,11 +358,13 @@ def apart(
     }
     _APART[:] = [(reading, files)]
     try:
+        read = {}
         with pool(min(workers, len(files)), _forked) as processes:
-            return {
-                files[name][0]: _ReadApart(part, *files[name][3:])
-                for name, part in zip(files, processes.imap(_read_apart, list(files)), strict=True)
-            }
+            for name, part in zip(files, processes.imap(_read_apart, list(files)), strict=True):
+                spec = files[name][0]
+                reading.add_hashes(spec, part)
+                read[spec] = _ReadApart(replace(part, indexes=array("i"), sums=b""), *files[name][3:])
+        return read
     finally:
         _APART.clear()
 
@@ -379,8 +383,10 @@ def _read_apart(name: str) -> _Part:
         citizen.sum = citizen.kinds = 0
     with collector_paused():
         stats = reading.file(spec, path, shape, rows, rejects)
-    sums = [(index, citizen.sum) for index, citizen in enumerate(listed) if citizen.kinds]
-    return _Part(stats, rows.written(), rejects.written(), sums)
+    indexes = array("i", (index for index, citizen in enumerate(listed) if citizen.kinds))
+    every = list(listed)
+    sums = b"".join((every[index].sum % MODULUS).to_bytes(16) for index in indexes)
+    return _Part(stats, rows.written(), rejects.written(), indexes, sums)
 
 
 # The folder ------------------------------------------------------------------------------------
@@ -468,14 +474,23 @@ class _Reading:
         self.found.files.append(stats)
         return stats
 
-    def take(self, spec: FileSpec, read: "_ReadApart", rows: Spool) -> None:
-        """What a worker read of a timeline file (`apart`), as if it had been read here."""
+    def add_hashes(self, spec: FileSpec, part: "_Part") -> None:
+        """Add the hashes of the rows a worker accepted to their citizens' (in any order: a sum)."""
         assert spec.field is not None
-        part, bit, listed = read.part, KIND_BITS[spec.field], list(self.found.citizens.values())
-        for index, added in part.sums:
+        bit, listed, sums, to_int = (
+            KIND_BITS[spec.field],
+            list(self.found.citizens.values()),
+            part.sums,
+            int.from_bytes,
+        )
+        for at, index in enumerate(part.indexes):
             citizen = listed[index]
-            citizen.sum += added
+            citizen.sum += to_int(sums[16 * at : 16 * at + 16])
             citizen.kinds |= bit
+
+    def take(self, spec: FileSpec, read: "_ReadApart", rows: Spool) -> None:
+        """The rest of what a worker read of a timeline file (`apart`), as if it had been read here."""
+        part = read.part
         rows.take(read.rows, part.rows)
         self.rejects.take(read.rejects, part.rejects)
         self.found.files.append(part.stats)
