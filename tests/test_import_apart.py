@@ -14,11 +14,16 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from engine.faces.cli.failures import Status
 from engine.input import delivery
 from engine.input.delivery import scan
 from engine.input.importing import import_folder
 from engine.input.spool import Spool
+from engine.synthetic.national import write_national
+from models.database import make_engine
 from models.db import Delivery
+from tests.cli_processes import Ended, environment, needs_mount_namespaces
+from tests.test_import_operations import count
 from tests.test_import_properties import rows_without_their_version
 from tests.test_run import alive, children, eventually
 
@@ -117,3 +122,29 @@ def test_a_stopped_import_takes_its_workers_with_it_and_stores_nothing(
     with Session(engine) as session:
         assert session.scalars(select(Delivery)).all() == []
     assert not (tmp_path / "report").exists()
+
+
+def test_an_import_whose_workers_find_the_disk_full_ends_with_one_line_and_stores_nothing(tmp_path: Path):
+    needs_mount_namespaces()
+    disk, database, folder = tmp_path / "disk", tmp_path / "fsm.sqlite", tmp_path / "delivery"
+    disk.mkdir()
+    write_national(folder, 2_000)  # ~20,000 rows: the workers' spools outgrow the 64 KB disk
+    script = tmp_path / "apart.py"
+    script.write_text(
+        "import sys\nfrom engine.input import delivery\ndelivery.PARALLEL_BYTES = 0\n"
+        "from engine.faces.cli import app\napp(sys.argv[1:], prog_name='fsm')\n",
+        encoding="utf-8",
+    )
+    mount = f"mount -t tmpfs -o size=64k tmpfs {disk}"
+    ended = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", f"{mount} && exec '{sys.executable}' '{script}' import '{folder}'"],
+        cwd=tmp_path,
+        env=environment(f"sqlite:///{database}", TMPDIR=str(disk)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    failed = Ended(ended.returncode, ended.stdout, ended.stderr)
+    assert failed.status == Status.DISK_FULL, failed.err
+    assert "no space left" in failed.one_line_error()
+    assert count(make_engine(f"sqlite:///{database}"), Delivery) == 0
