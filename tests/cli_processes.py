@@ -1,8 +1,10 @@
 """Running `fsm` as a real process, as an operator would: its exit status and what it printed."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,3 +80,52 @@ def needs_mount_namespaces() -> None:
         pytest.skip(f"unshare is not available: {error}")
     if probe.returncode != 0:
         pytest.skip(f"unshare -rm is not permitted: {probe.stderr.strip()}")
+
+
+def stopped_with_its_workers(
+    script: str, args: Sequence[str], url: str, cwd: Path, stop: signal.Signals
+) -> Ended:
+    """`python -c SCRIPT ARGS` (a script that slows its workers down, then runs fsm) started, sent
+    `stop` once it has two workers, and run to its end; fails the test unless the two workers are
+    gone by then, and on a traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        eventually(lambda: len(children(process.pid)) >= 2 or process.poll() is not None, 60)
+        workers = children(process.pid)
+        assert process.poll() is None and len(workers) == 2
+        os.kill(process.pid, stop)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    eventually(lambda: not any(alive(w) for w in workers))
+    assert "Traceback" not in err
+    return Ended(process.returncode, out, err)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.02)

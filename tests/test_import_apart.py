@@ -3,7 +3,6 @@
 (in the same order), file figures, citizen digests and checksum — and `fsm import` stores the
 same, whether the files are good or bad."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,10 +21,9 @@ from engine.input.spool import Spool
 from engine.synthetic.national import write_national
 from models.database import make_engine
 from models.db import Delivery
-from tests.cli_processes import Ended, environment, needs_mount_namespaces
+from tests.cli_processes import Ended, environment, needs_mount_namespaces, stopped_with_its_workers
 from tests.test_import_operations import count
 from tests.test_import_properties import rows_without_their_version
-from tests.test_run import alive, children, eventually
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "delivery"
@@ -100,25 +98,10 @@ app(sys.argv[1:], prog_name="fsm")
 def test_a_stopped_import_takes_its_workers_with_it_and_stores_nothing(
     engine: Engine, tmp_path: Path, stop: signal.Signals
 ):
-    process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_IMPORT, "import", str(BAD), "--report-dir", str(tmp_path / "report")],
-        env={**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)},
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        eventually(lambda: len(children(process.pid)) >= 2 or process.poll() is not None, 60)
-        workers = children(process.pid)
-        assert process.poll() is None and len(workers) == 2
-        os.kill(process.pid, stop)
-        _, stderr = process.communicate(timeout=20)
-    finally:
-        process.kill()
-    eventually(lambda: not any(alive(w) for w in workers))
-    assert "Traceback" not in stderr
-    assert process.returncode == {signal.SIGINT: 130}.get(stop, -stop)
+    url = engine.url.render_as_string(hide_password=False)
+    args = ["import", str(BAD), "--report-dir", str(tmp_path / "report")]
+    ended = stopped_with_its_workers(SLOW_IMPORT, args, url, tmp_path, stop)
+    assert ended.status == {signal.SIGINT: 130}.get(stop, -stop)
     with Session(engine) as session:
         assert session.scalars(select(Delivery)).all() == []
     assert not (tmp_path / "report").exists()

@@ -23,6 +23,7 @@ from engine.runs.run import RunRefused, nightly_run, run_lock
 from engine.synthetic import write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
 from models.runs import Run, StoredDecision
+from tests.cli_processes import stopped_with_its_workers
 
 STATUS_DAY = date(2018, 3, 2)
 
@@ -210,56 +211,20 @@ app(sys.argv[1:], prog_name="fsm")
 """
 
 
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
-def eventually(condition, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not within the time"
-        time.sleep(0.02)
-
-
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_stopped_or_killed_run_takes_its_workers_with_it_and_frees_the_lock_at_once(
     aalborg: Engine, tmp_path: Path, stop: signal.Signals
 ):
-    process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_RUN, "run", "--as-of", "2018-03-02", "--workers", "2"],
-        env={**os.environ, "DATABASE_URL": aalborg.url.render_as_string(hide_password=False)},
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    url = aalborg.url.render_as_string(hide_password=False)
+    ended = stopped_with_its_workers(
+        SLOW_RUN, ["run", "--as-of", "2018-03-02", "--workers", "2"], url, tmp_path, stop
     )
-    try:
-        eventually(lambda: len(children(process.pid)) >= 2 or process.poll() is not None, 60)
-        workers = children(process.pid)
-        assert process.poll() is None and len(workers) == 2
-        os.kill(process.pid, stop)
-        _, stderr = process.communicate(timeout=20)
-    finally:
-        process.kill()
-    eventually(lambda: not any(alive(w) for w in workers))
-    assert "Traceback" not in stderr
     with Session(aalborg) as session:
         stopped = session.scalars(select(Run)).one()
     if stop == signal.SIGTERM:
-        assert process.returncode == 143 and "stopped by SIGTERM" in stderr
+        assert ended.status == 143 and "stopped by SIGTERM" in ended.err
         assert (stopped.status, stopped.error) == ("failed", "Terminated('stopped by SIGTERM')")
     else:
-        assert process.returncode == -signal.SIGKILL and stopped.status == "running"
+        assert ended.status == -signal.SIGKILL and stopped.status == "running"
     again = nightly_run(aalborg, as_of=STATUS_DAY)  # at once: neither the run nor a worker holds the lock
     assert again.interrupted == ([] if stop == signal.SIGTERM else [stopped.id])
