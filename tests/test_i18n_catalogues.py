@@ -56,6 +56,14 @@ def test_every_marked_message_has_a_danish_translation():
     assert untranslated(ROOT) == [], "run the catalogue workflow of docs/languages.md and translate these"
 
 
+def test_the_english_catalogue_translates_nothing_so_english_needs_no_catalogue_at_run_time():
+    english = [m for m in catalogue(Language.en) if m.id]
+    strings = [s for m in english for s in (m.string if isinstance(m.string, tuple) else (m.string,))]
+    ids = [i for m in english for i in (m.id if isinstance(m.id, tuple) else (m.id,))]
+    assert len(english) > 700 and all(not string or string in ids for string in strings)
+    assert texts(Language.en).ngettext("%(num)s member", "%(num)s members", 1200) == "1,200 members"
+
+
 def test_a_template_message_without_a_danish_translation_is_found(tmp_path: Path):
     shutil.copy(ROOT / "babel.cfg", tmp_path / "babel.cfg")
     templates = tmp_path / "engine" / "faces" / "web" / "templates"

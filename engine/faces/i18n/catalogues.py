@@ -16,7 +16,7 @@ from typing import IO, Any
 import yaml
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 from engine.faces.i18n.languages import Language
 
@@ -30,9 +30,12 @@ def po_file(language: Language) -> Any:
 
 
 @cache
-def catalogue(language: Language) -> Translations:
+def catalogue(language: Language) -> NullTranslations:
     """The compiled catalogue of `language`: gettext, ngettext, pgettext, npgettext (Jinja2's i18n
-    extension takes it as it is)."""
+    extension takes it as it is). English needs none: the messages are written in it, and its
+    catalogue (kept for the translators' tools) translates nothing, which a test checks."""
+    if language is Language.en:
+        return NullTranslations()
     with po_file(language).open("rb") as handle:
         messages = read_po(handle, locale=language.value, domain=DOMAIN)
     compiled = io.BytesIO()
