@@ -180,6 +180,7 @@ def test_no_threshold_of_the_pack_is_written_into_the_engine_code(pack: Pack) ->
     problems = {
         str(path.relative_to(ENGINE.parent)): smells(text, literals)
         for path, text in engine_sources().items()
-        if path.relative_to(ENGINE).parts[0] == "rules"  # the code that decides, facts and programmes included
+        if path.relative_to(ENGINE).parts[0]
+        == "rules"  # the code that decides, facts and programmes included
     }
     assert {path: found for path, found in problems.items() if found} == {}
