@@ -26,7 +26,10 @@ from engine.input.spool import Spool
 from engine.input.storing import Stored, record_summary, store_delivery
 from models import cpr
 
-CORES = len(os.sched_getaffinity(0))
+READERS = min(2, len(os.sched_getaffinity(0)))
+"""Processes that read a large delivery: two at most, since its largest file (support.csv, about
+half the rows of a national delivery) bounds the reading, and each holds its own copy of what is
+known of the listed citizens."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def import_folder(
     show_cpr: bool = False,
     allow_missing: Iterable[str] = (),
     resend: bool = False,
-    workers: int = CORES,
+    workers: int = READERS,
 ) -> Imported:
     """Import one delivery; raises engine.input.delivery.DeliveryError, with nothing written, when
     it is unreadable or refused. The report goes to `report_dir` (default
