@@ -33,8 +33,10 @@ FOLDERS = {EXAMPLE: False, BAD: True, DATA / "danish_excel": False, DATA / "dama
 
 
 def read(folder: Path, workers: int) -> dict[str, Any]:
+    told: list[int] = []
     with Spool() as rows, Spool() as rejects:
-        found = scan(folder, rows, rejects, workers=workers)
+        found = scan(folder, rows, rejects, told.append, workers=workers)
+        assert sum(told) == found.rows_read  # the progress bar is told of every row
         return {
             "checksum": found.checksum,
             "files": found.files,

@@ -11,10 +11,11 @@ ones; rows read = accepted + rejected = the file's data lines, always.
 
 Rows are plain tuples, checked and passed on in batches (`Spool`): nothing holds the whole
 delivery. A large delivery's timeline files are read by worker processes, a file each, once
-citizens.csv is read (`apart`); what they read is taken in as if read in order. Each listed citizen's content gets a digest, and the delivery a checksum, over what was
-read rather than the bytes (a multiset hash: the order of rows and files, the encoding, delimiter,
-column order and line ends do not change them), so an import can tell a re-sent delivery and a
-citizen whose rows did not change.
+citizens.csv is read (`apart`); what they read is taken in as if read in order. Each listed
+citizen's content gets a digest, and the delivery a checksum, over what was read rather than the
+bytes (a multiset hash: the order of rows and files, the encoding, delimiter, column order and
+line ends do not change them), so an import can tell a re-sent delivery and a citizen whose rows
+did not change.
 """
 
 import hashlib
@@ -378,14 +379,13 @@ def _read_apart(name: str) -> _Part:
     """In a worker: read one timeline file into its own spools, the citizens' hashes from nothing."""
     reading, files = _APART[0]
     spec, path, shape, rows, rejects = files[name]
-    listed = reading.found.citizens.values()
+    listed = list(reading.found.citizens.values())
     for citizen in listed:
         citizen.sum = citizen.kinds = 0
     with collector_paused():
         stats = reading.file(spec, path, shape, rows, rejects)
     indexes = array("i", (index for index, citizen in enumerate(listed) if citizen.kinds))
-    every = list(listed)
-    sums = b"".join((every[index].sum % MODULUS).to_bytes(16) for index in indexes)
+    sums = b"".join((listed[index].sum % MODULUS).to_bytes(16) for index in indexes)
     return _Part(stats, rows.written(), rejects.written(), indexes, sums)
 
 
@@ -475,18 +475,16 @@ class _Reading:
         return stats
 
     def add_hashes(self, spec: FileSpec, part: "_Part") -> None:
-        """Add the hashes of the rows a worker accepted to their citizens' (in any order: a sum)."""
+        """Add the hashes of the rows a worker accepted to their citizens' (in any order: a sum),
+        and tell the progress bar the file is read."""
         assert spec.field is not None
-        bit, listed, sums, to_int = (
-            KIND_BITS[spec.field],
-            list(self.found.citizens.values()),
-            part.sums,
-            int.from_bytes,
-        )
+        bit, listed, sums = KIND_BITS[spec.field], list(self.found.citizens.values()), part.sums
         for at, index in enumerate(part.indexes):
             citizen = listed[index]
-            citizen.sum += to_int(sums[16 * at : 16 * at + 16])
+            citizen.sum += int.from_bytes(sums[16 * at : 16 * at + 16])
             citizen.kinds |= bit
+        if self.advance is not None:
+            self.advance(part.stats.rows_read)
 
     def take(self, spec: FileSpec, read: "_ReadApart", rows: Spool) -> None:
         """The rest of what a worker read of a timeline file (`apart`), as if it had been read here."""
@@ -494,8 +492,6 @@ class _Reading:
         rows.take(read.rows, part.rows)
         self.rejects.take(read.rejects, part.rejects)
         self.found.files.append(part.stats)
-        if self.advance is not None:
-            self.advance(part.stats.rows_read)
 
     def _told(self, rows: Rows, told: int) -> int:
         """Tell the progress bar about the rows read since `told`; how many are told now."""
