@@ -42,11 +42,12 @@ HELD = (signal.SIGTERM, signal.SIGINT)
 class InProcess:
     """The calling process itself, used like a pool of one worker."""
 
-    imap = staticmethod(map)
+    imap = imap_unordered = staticmethod(map)
 
 
 class Forked:
-    """Forked worker processes, used through `imap` alone (see the module docstring)."""
+    """Forked worker processes, used through `imap` and `imap_unordered` alone (see the module
+    docstring)."""
 
     def __init__(self, pool: multiprocessing.pool.Pool) -> None:
         self._pool = pool
@@ -54,6 +55,10 @@ class Forked:
     def imap(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """`function` of every item, in order, the work handed out at once."""
         return _awake(self._pool.imap(function, items))
+
+    def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """`function` of every item, as each is done."""
+        return _awake(self._pool.imap_unordered(function, items))
 
 
 def _awake(results: multiprocessing.pool.IMapIterator) -> Iterator[Any]:

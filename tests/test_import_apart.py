@@ -18,9 +18,10 @@ from engine.input import delivery
 from engine.input.delivery import scan
 from engine.input.importing import import_folder
 from engine.input.spool import Spool
+from engine.input.timelines import load_timelines
 from engine.synthetic.national import write_national
-from models.database import make_engine
-from models.db import Delivery
+from models.database import make_engine, upgrade
+from models.db import CitizenVersion, Delivery
 from tests.cli_processes import Ended, environment, needs_mount_namespaces, stopped_with_its_workers
 from tests.test_import_operations import count
 from tests.test_import_properties import rows_without_their_version
@@ -133,3 +134,33 @@ def test_an_import_whose_workers_find_the_disk_full_ends_with_one_line_and_store
     assert failed.status == Status.DISK_FULL, failed.err
     assert "no space left" in failed.one_line_error()
     assert count(make_engine(f"sqlite:///{database}"), Delivery) == 0
+
+
+def stored(engine: Engine) -> dict[str, Any]:
+    """What the database holds of its deliveries: each one's checksum, versions and timelines."""
+    with Session(engine) as session:
+        deliveries = session.execute(select(Delivery.id, Delivery.checksum).order_by(Delivery.id)).all()
+        return {
+            "deliveries": [checksum for _, checksum in deliveries],
+            "versions": sorted(
+                session.execute(
+                    select(
+                        CitizenVersion.citizen_id, CitizenVersion.delivery_id, CitizenVersion.superseded_by
+                    )
+                ).all()
+            ),
+            "timelines": [list(load_timelines(session, delivery=d)) for d, _ in deliveries],
+        }
+
+
+def test_deliveries_read_by_workers_store_what_one_process_stores_into_an_empty_database_and_after(
+    always_apart: None, engine: Engine, tmp_path: Path
+):
+    alone = make_engine(f"sqlite:///{tmp_path / 'alone.sqlite'}")
+    upgrade(alone)
+    for number, folder in enumerate((BAD, DATA / "damaged_lines", EXAMPLE)):
+        # the first into an empty database: its rows are stored as the workers read them
+        for target, workers in ((engine, 2), (alone, 1)):
+            import_folder(target, folder, report_dir=tmp_path / f"{number}-{workers}", workers=workers)
+    assert stored(engine) == stored(alone) and len(stored(alone)["deliveries"]) == 3
+    assert rows_without_their_version(engine) == {}

@@ -21,7 +21,7 @@ did not change.
 import hashlib
 import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import get_close_matches
@@ -276,6 +276,10 @@ class Scanned:
         return sum(f.rejected for f in self.files)
 
 
+Store = Callable[[str, Iterable[tuple[str, Batch]]], None]
+"""Stores a timeline file's batches of accepted rows, under its field's name."""
+
+
 def scan(
     folder: Path,
     rows: Spool,
@@ -283,12 +287,14 @@ def scan(
     advance: Callable[[int], None] | None = None,
     *,
     workers: int = 1,
+    early: Callable[[], Store | None] | None = None,
 ) -> Scanned:
     """Read and check a delivery folder: accepted timeline rows go to `rows` as batches of
     (citizen_id, code, from, to) — (citizen_id, programme, date, group) for visitations — under
     their field's name, rejects to `rejects` (as Reject's fields). Raises DeliveryError, with
     every problem of the folder and its files, when it cannot be read. Up to `workers` processes
-    read the timeline files of a large delivery (`apart`)."""
+    read the timeline files of a large delivery (`apart`); as they are read, each goes to what
+    `early()` gives, if it gives anything (engine/input/storing.py `FirstLoad`)."""
     present, ignored, problems = _files(folder)
     layouts: dict[FileSpec, tuple[Path, Layout]] = {}
     for spec, path in present.items():
@@ -310,7 +316,7 @@ def scan(
         reading.file(spec, path, shape, rows, rejects)
         if spec is CITIZENS:
             timeline = {s: layouts[s] for s in TIMELINE_FILES if s in layouts}
-            parts = apart(reading, timeline, rows, workers)
+            parts = apart(reading, timeline, rows, workers, early)
     reading.found.checksum = reading.checksum()
     return reading.found
 
@@ -345,14 +351,20 @@ _APART: list[tuple["_Reading", dict[str, tuple[FileSpec, Path, Layout, Spool, Sp
 
 
 def apart(
-    reading: "_Reading", timeline: dict[FileSpec, tuple[Path, Layout]], rows: Spool, workers: int
+    reading: "_Reading",
+    timeline: dict[FileSpec, tuple[Path, Layout]],
+    rows: Spool,
+    workers: int,
+    early: Callable[[], Store | None] | None = None,
 ) -> dict[FileSpec, _ReadApart]:
     """The timeline files read by up to `workers` forked processes, a file at a time, largest
-    first; none when the files are too small to be worth it (PARALLEL_BYTES): the caller reads them.
-    Workers are forked once citizens.csv is read, so each knows the listed citizens."""
+    first, each file's rows given to `early()`'s store as soon as it is read; none when the files are
+    too small to be worth it (PARALLEL_BYTES): the caller reads them. Workers are forked once
+    citizens.csv is read, so each knows the listed citizens."""
     sizes = {spec: path.stat().st_size for spec, (path, _) in timeline.items()}
     if workers < 2 or len(timeline) < 2 or sum(sizes.values()) < PARALLEL_BYTES:
         return {}
+    store = early() if early else None
     files = {
         spec.name: (spec, path, shape, rows.part(), reading.rejects.part())
         for spec, (path, shape) in sorted(timeline.items(), key=lambda item: -sizes[item[0]])
@@ -361,10 +373,13 @@ def apart(
     try:
         read = {}
         with pool(min(workers, len(files)), _forked) as processes:
-            for name, part in zip(files, processes.imap(_read_apart, list(files)), strict=True):
-                spec = files[name][0]
+            for name, part in processes.imap_unordered(_read_apart, list(files)):
+                spec, _, _, spooled, rejects = files[name]
                 reading.add_hashes(spec, part)
-                read[spec] = _ReadApart(replace(part, indexes=array("i"), sums=b""), *files[name][3:])
+                if store is not None:
+                    assert spec.field is not None
+                    store(spec.field, spooled.read(part.rows))
+                read[spec] = _ReadApart(replace(part, indexes=array("i"), sums=b""), spooled, rejects)
         return read
     finally:
         _APART.clear()
@@ -375,7 +390,7 @@ def _forked() -> None:
     _APART[0][0].advance = None
 
 
-def _read_apart(name: str) -> _Part:
+def _read_apart(name: str) -> tuple[str, _Part]:
     """In a worker: read one timeline file into its own spools, the citizens' hashes from nothing."""
     reading, files = _APART[0]
     spec, path, shape, rows, rejects = files[name]
@@ -386,7 +401,7 @@ def _read_apart(name: str) -> _Part:
         stats = reading.file(spec, path, shape, rows, rejects)
     indexes = array("i", (index for index, citizen in enumerate(listed) if citizen.kinds))
     sums = b"".join((listed[index].sum % MODULUS).to_bytes(16) for index in indexes)
-    return _Part(stats, rows.written(), rejects.written(), indexes, sums)
+    return name, _Part(stats, rows.written(), rejects.written(), indexes, sums)
 
 
 # The folder ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.collector import collector_paused
 from engine.input.delivery import FILES, Scanned, scan
 from engine.input.spool import Spool
-from engine.input.storing import Stored, record_summary, store_delivery
+from engine.input.storing import FirstLoad, Stored, record_summary, store_delivery
 from models import cpr
 
 READERS = min(2, len(os.sched_getaffinity(0)))
@@ -70,11 +70,14 @@ def import_folder(
     it is unreadable or refused. The report goes to `report_dir` (default
     `import-reports/delivery-<id>-<UTC time>/`). Up to `workers` processes read a large delivery."""
     with collector_paused(), Spool() as rows, Spool() as rejects:
-        found = scan(folder, rows, rejects, advance, workers=workers)
         report = None
         try:
             with Session(engine) as session, session.begin():
-                stored = store_delivery(session, found, rows, allow_missing=allow_missing, resend=resend)
+                first = FirstLoad(session)
+                found = scan(folder, rows, rejects, advance, workers=workers, early=first.start)
+                stored = store_delivery(
+                    session, found, rows, allow_missing=allow_missing, resend=resend, first=first
+                )
                 summary = stored.summary or _summary(found, stored)
                 if stored.new:
                     record_summary(session, stored.delivery_id, summary)

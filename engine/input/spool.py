@@ -50,14 +50,18 @@ class Spool:
 
     def take(self, part: "Spool", written: Written) -> None:
         """Append the batches a worker wrote to `part` (as its `written` said)."""
-        self._batches.extend((part._file, label, offset, size) for label, offset, size in written)
+        self._batches.extend(part._entries(written))
+
+    def read(self, written: Written) -> Iterator[tuple[str, Batch]]:
+        """The batches a worker wrote to this spool (as its `written` said)."""
+        return _loaded(self._entries(written))
 
     def batches(self) -> Iterator[tuple[str, Batch]]:
-        """Each batch in the order added or taken (marshal's loads of whole bytes: its load from
-        a file reads in small pieces, ten times slower)."""
-        for file, label, offset, size in self._batches:
-            file.seek(offset)
-            yield label, marshal.loads(file.read(size))
+        """Each batch in the order added or taken."""
+        return _loaded(self._batches)
+
+    def _entries(self, written: Written) -> list[tuple[IO[bytes], str, int, int]]:
+        return [(self._file, label, offset, size) for label, offset, size in written]
 
     def close(self) -> None:
         for file in self._files:
@@ -68,3 +72,11 @@ class Spool:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _loaded(entries: list[tuple[IO[bytes], str, int, int]]) -> Iterator[tuple[str, Batch]]:
+    """The batches (marshal's loads of whole bytes: its load from a file reads in small pieces,
+    ten times slower)."""
+    for file, label, offset, size in entries:
+        file.seek(offset)
+        yield label, marshal.loads(file.read(size))

@@ -11,7 +11,7 @@ citizens it lists had rows of that kind, unless that is allowed. Rows are writte
 takes them fastest: SQLite by the driver's executemany of plain tuples, PostgreSQL by COPY.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.input.delivery import KIND_BITS, TIMELINE_FILES, DeliveryError, Scanned
-from engine.input.spool import Spool
+from engine.input.spool import Batch, Spool
 from engine.input.timelines import KINDS, load_grant_years, load_grants
 from models.db import CitizenVersion, Delivery, DeliveryFile, GrantRow, GrantYearRow
 
@@ -68,11 +68,53 @@ class Stored:
     """An earlier delivery's summary, as its import printed it."""
 
 
+class FirstLoad:
+    """A first delivery into a database that holds no citizen yet: every citizen it lists is new,
+    so every row it accepts is stored, and its timeline files are stored as the workers that read
+    them finish (engine/input/delivery.py `apart`), while the others still read. Made under the
+    import lock (`start`), with the delivery's id reserved."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.delivery_id: int | None = None
+        """Reserved when the rows are stored as they are read."""
+
+    def start(self) -> Callable[[str, Iterable[tuple[str, Batch]]], None] | None:
+        """Take the import lock; when the database holds no citizen version yet, reserve the
+        delivery's id and return what stores a timeline file's batches (None: the rows wait)."""
+        connection = self.session.connection()
+        _lock(connection)
+        if self.session.scalar(select(CitizenVersion.citizen_id).limit(1)) is not None:
+            return None
+        self.delivery_id = _next_delivery_id(connection)
+        return self._store
+
+    def _store(self, kind: str, batches: Iterable[tuple[str, Batch]]) -> None:
+        connection, n = self.session.connection(), self.delivery_id
+        columns = ("citizen_id", *KINDS[kind].column_names())
+        for _, batch in batches:
+            _bulk(connection, KINDS[kind].table.__tablename__, columns, n, batch)
+
+
+def _next_delivery_id(connection: Connection) -> int:
+    """The id the next delivery gets (under the import lock)."""
+    if connection.dialect.name == "postgresql":
+        return connection.scalar(text("select nextval(pg_get_serial_sequence('deliveries', 'id'))"))
+    return (connection.scalar(select(func.max(Delivery.id))) or 0) + 1
+
+
 def store_delivery(
-    session: Session, found: Scanned, rows: Spool, *, allow_missing: Iterable[str] = (), resend: bool = False
+    session: Session,
+    found: Scanned,
+    rows: Spool,
+    *,
+    allow_missing: Iterable[str] = (),
+    resend: bool = False,
+    first: FirstLoad | None = None,
 ) -> Stored:
     """Write a delivery in the caller's transaction; raises DeliveryError (nothing written) when it
-    is refused."""
+    is refused. With `first` started and its rows stored, the delivery gets its reserved id and
+    the timeline rows are not stored again."""
     connection = session.connection()
     _lock(connection)
     earlier = session.execute(
@@ -101,7 +143,8 @@ def store_delivery(
     ]
     if refused:
         raise DeliveryError(refused)
-    n = _delivery(session, found)
+    early = first is not None and first.delivery_id is not None
+    n = _delivery(session, found, first.delivery_id if early and first else None)
     session.execute(
         update(CitizenVersion)
         .where(
@@ -118,7 +161,7 @@ def store_delivery(
     _bulk(connection, "citizen_versions", ("citizen_id", "birth_date", "death_date", "digest"), n, versions)
     everyone = unchanged == 0
     citizens = found.citizens
-    for kind, batch in rows.batches():
+    for kind, batch in () if early else rows.batches():
         kept = batch if everyone else [row for row in batch if citizens[row[0]].changed]
         _bulk(
             connection, KINDS[kind].table.__tablename__, ("citizen_id", *KINDS[kind].column_names()), n, kept
@@ -137,6 +180,10 @@ def record_summary(session: Session, delivery_id: int, summary: dict[str, Any]) 
 
 
 def _lock(connection: Connection) -> None:
+    """The import lock, for the rest of the transaction (taken once: `FirstLoad.start` may have)."""
+    if connection.info.get(IMPORT_LOCK) is connection.get_transaction():
+        return
+    connection.info[IMPORT_LOCK] = connection.get_transaction()
     if connection.dialect.name == "postgresql":
         connection.execute(
             text("select pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": IMPORT_LOCK}
@@ -216,8 +263,9 @@ def _would_undo(earlier: int, latest: int, citizens: int, grants: int) -> str:
     )
 
 
-def _delivery(session: Session, found: Scanned) -> int:
+def _delivery(session: Session, found: Scanned, reserved: int | None = None) -> int:
     delivery = Delivery(
+        id=reserved,
         imported_at=datetime.now(UTC),
         source=str(found.source),
         checksum=found.checksum,
