@@ -308,10 +308,10 @@ def scan(
         raise DeliveryError(problems)
     reading = _Reading(Scanned(folder, ignored=ignored), rejects, advance)
     reading.found.absent = [spec.field for spec in TIMELINE_FILES if spec not in layouts and spec.field]
-    parts: dict[FileSpec, _ReadApart] = {}
+    parts: dict[FileSpec, tuple[_Apart, _Part]] = {}
     for spec, (path, shape) in layouts.items():
         if spec in parts:
-            reading.take(spec, parts[spec], rows)
+            reading.take(*parts[spec], rows)
             continue
         reading.file(spec, path, shape, rows, rejects)
         if spec is CITIZENS:
@@ -340,14 +340,18 @@ class _Part:
     sums: bytes
 
 
-class _ReadApart(NamedTuple):
-    part: _Part
+class _Apart(NamedTuple):
+    """A timeline file a worker reads, and the spools made for its rows and rejects."""
+
+    spec: FileSpec
+    path: Path
+    shape: Layout
     rows: Spool
     rejects: Spool
 
 
-_APART: list[tuple["_Reading", dict[str, tuple[FileSpec, Path, Layout, Spool, Spool]]]] = []
-"""While workers read: the reading they are forked from, and each file to read with its spools."""
+_APART: list[tuple["_Reading", dict[str, _Apart]]] = []
+"""While workers read: the reading they are forked from, and each file to read, by name."""
 
 
 def apart(
@@ -356,7 +360,7 @@ def apart(
     rows: Spool,
     workers: int,
     early: Callable[[], Store | None] | None = None,
-) -> dict[FileSpec, _ReadApart]:
+) -> dict[FileSpec, tuple[_Apart, _Part]]:
     """The timeline files read by up to `workers` forked processes, a file at a time, largest
     first, each file's rows given to `early()`'s store as soon as it is read; none when the files are
     too small to be worth it (PARALLEL_BYTES): the caller reads them. Workers are forked once
@@ -366,7 +370,7 @@ def apart(
         return {}
     store = early() if early else None
     files = {
-        spec.name: (spec, path, shape, rows.part(), reading.rejects.part())
+        spec.name: _Apart(spec, path, shape, rows.part(), reading.rejects.part())
         for spec, (path, shape) in sorted(timeline.items(), key=lambda item: -sizes[item[0]])
     }
     _APART[:] = [(reading, files)]
@@ -374,12 +378,12 @@ def apart(
         read = {}
         with pool(min(workers, len(files)), _forked) as processes:
             for name, part in processes.imap_unordered(_read_apart, list(files)):
-                spec, _, _, spooled, rejects = files[name]
-                reading.add_hashes(spec, part)
+                file = files[name]
+                reading.add_hashes(file.spec, part)
                 if store is not None:
-                    assert spec.field is not None
-                    store(spec.field, spooled.read(part.rows))
-                read[spec] = _ReadApart(replace(part, indexes=array("i"), sums=b""), spooled, rejects)
+                    assert file.spec.field is not None
+                    store(file.spec.field, file.rows.read(part.rows))
+                read[file.spec] = file, replace(part, indexes=array("i"), sums=b"")
         return read
     finally:
         _APART.clear()
@@ -501,11 +505,10 @@ class _Reading:
         if self.advance is not None:
             self.advance(part.stats.rows_read)
 
-    def take(self, spec: FileSpec, read: "_ReadApart", rows: Spool) -> None:
+    def take(self, file: "_Apart", part: "_Part", rows: Spool) -> None:
         """The rest of what a worker read of a timeline file (`apart`), as if it had been read here."""
-        part = read.part
-        rows.take(read.rows, part.rows)
-        self.rejects.take(read.rejects, part.rejects)
+        rows.take(file.rows, part.rows)
+        self.rejects.take(file.rejects, part.rejects)
         self.found.files.append(part.stats)
 
     def _told(self, rows: Rows, told: int) -> int:

@@ -23,7 +23,6 @@ class Spool:
     def __init__(self, *, in_memory: bool = False) -> None:
         self._file: IO[bytes] = io.BytesIO() if in_memory else tempfile.TemporaryFile(prefix="fsm-import-")  # noqa: SIM115 - close() closes it
         self._size = 0
-        self._written: Written = []
         self._batches: list[tuple[IO[bytes], str, int, int]] = []
         self._files = [self._file]
 
@@ -32,7 +31,6 @@ class Spool:
             data = marshal.dumps(batch)
             self._file.seek(self._size)  # reading moves it
             self._file.write(data)
-            self._written.append((label, self._size, len(data)))
             self._batches.append((self._file, label, self._size, len(data)))
             self._size += len(data)
 
@@ -46,7 +44,7 @@ class Spool:
     def written(self) -> Written:
         """What was added (in a worker, whose parent cannot see it): its batches, written out."""
         self._file.flush()
-        return self._written
+        return [(label, offset, size) for file, label, offset, size in self._batches if file is self._file]
 
     def take(self, part: "Spool", written: Written) -> None:
         """Append the batches a worker wrote to `part` (as its `written` said)."""

@@ -90,10 +90,9 @@ class FirstLoad:
         return self._store
 
     def _store(self, kind: str, batches: Iterable[tuple[str, Batch]]) -> None:
-        connection, n = self.session.connection(), self.delivery_id
-        columns = ("citizen_id", *KINDS[kind].column_names())
+        assert self.delivery_id is not None
         for _, batch in batches:
-            _bulk(connection, KINDS[kind].table.__tablename__, columns, n, batch)
+            _timeline_rows(self.session.connection(), kind, self.delivery_id, batch)
 
 
 def _next_delivery_id(connection: Connection) -> int:
@@ -143,8 +142,8 @@ def store_delivery(
     ]
     if refused:
         raise DeliveryError(refused)
-    early = first is not None and first.delivery_id is not None
-    n = _delivery(session, found, first.delivery_id if early and first else None)
+    reserved = first.delivery_id if first else None
+    n = _delivery(session, found, reserved)
     session.execute(
         update(CitizenVersion)
         .where(
@@ -161,11 +160,9 @@ def store_delivery(
     _bulk(connection, "citizen_versions", ("citizen_id", "birth_date", "death_date", "digest"), n, versions)
     everyone = unchanged == 0
     citizens = found.citizens
-    for kind, batch in () if early else rows.batches():
+    for kind, batch in () if reserved is not None else rows.batches():  # stored as read: FirstLoad
         kept = batch if everyone else [row for row in batch if citizens[row[0]].changed]
-        _bulk(
-            connection, KINDS[kind].table.__tablename__, ("citizen_id", *KINDS[kind].column_names()), n, kept
-        )
+        _timeline_rows(connection, kind, n, kept)
     grants = [{"delivery_id": n, **g.model_dump()} for g in found.grants]
     grant_years = [{"delivery_id": n, **g.model_dump()} for g in found.grant_years]
     for table, values in ((GrantRow, grants), (GrantYearRow, grant_years)):
@@ -279,6 +276,18 @@ def _delivery(session: Session, found: Scanned, reserved: int | None = None) -> 
     )
     session.flush()
     return delivery.id
+
+
+def _timeline_rows(
+    connection: Connection, kind: str, delivery_id: int, rows: Iterable[tuple[Any, ...]]
+) -> None:
+    _bulk(
+        connection,
+        KINDS[kind].table.__tablename__,
+        ("citizen_id", *KINDS[kind].column_names()),
+        delivery_id,
+        rows,
+    )
 
 
 def _bulk(
