@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.input import timelines as store
 from engine.input.importing import import_folder
 from engine.input.timelines import latest_delivery, load_grant_years, load_grants, load_timelines
+from engine.synthetic.national import write_national
 from models.db import CitizenVersion
 from models.domain import CitizenTimeline
 
@@ -185,3 +186,23 @@ def test_reading_timelines_takes_the_same_number_of_queries_for_few_and_many_cit
     import_folder(engine, EXAMPLE, report_dir=tmp_path / "r")
     assert queries() == few  # eighteen citizens
     assert few <= 2 + len(store.KINDS)  # the versions, the history's depth, one query per table
+
+
+@pytest.mark.parametrize("size", [1, 7, 40, 500])
+def test_a_run_s_ranges_of_citizens_cover_every_known_citizen_once_size_by_size(
+    engine: Engine, tmp_path: Path, size: int
+):
+    write_national(tmp_path / "delivery", 120, municipalities=3)
+    import_folder(engine, tmp_path / "delivery", report_dir=tmp_path / "report")
+    with Session(engine) as session:
+        for municipality in (None, "101"):
+            known = store.known_citizens(session, municipality=municipality)
+            ranges, count = store.known_ranges(session, size, municipality=municipality)
+            read = [
+                [t.citizen_id for t in load_timelines(session, municipality=municipality, citizens=r)]
+                for r in ranges
+            ]
+            assert count == len(known) and len(ranges) == -(-count // size)
+            assert [c for ids in read for c in ids] == known
+            assert [len(ids) for ids in read] == [size] * (len(read) - 1) + [len(read[-1])]
+            assert 1 <= len(read[-1]) <= size and ranges[-1].after is None

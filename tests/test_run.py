@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from engine.faces.cli import app
+from engine.faces.cli.failures import Status
 from engine.input.importing import import_folder
 from engine.runs import batch, results
 from engine.runs import diff as diffs
@@ -23,7 +24,7 @@ from engine.runs.run import RunRefused, nightly_run, run_lock
 from engine.synthetic import write_delivery
 from engine.synthetic.aalborg import municipalities, municipality
 from models.runs import Run, StoredDecision
-from tests.cli_processes import stopped_with_its_workers
+from tests.cli_processes import fsm, needs_mount_namespaces, stopped_with_its_workers
 
 STATUS_DAY = date(2018, 3, 2)
 
@@ -209,6 +210,24 @@ batch._evaluate_chunk = slow
 from engine.faces.cli import app
 app(sys.argv[1:], prog_name="fsm")
 """
+
+
+def test_a_run_whose_temporary_disk_is_full_ends_with_one_line_and_stores_nothing(
+    aalborg: Engine, tmp_path: Path
+):
+    """The citizens' contributions wait on the temporary disk for their municipalities to be
+    concluded: with no room there, the run fails as a full disk does, whole."""
+    needs_mount_namespaces()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    url = aalborg.url.render_as_string(hide_password=False)
+    full = f"mount -t tmpfs -o size=4k tmpfs {disk} && export TMPDIR={disk}"
+    ended = fsm(["run", "--as-of", "2018-03-02", "--workers", "2"], url, tmp_path, shell=full)
+    assert ended.status == Status.DISK_FULL, ended.err
+    assert f"{disk}: no space left to write" in ended.one_line_error()
+    with Session(aalborg) as session:
+        assert session.scalars(select(Run.status)).all() == ["failed"]
+        assert session.scalar(select(func.count()).select_from(StoredDecision)) == 0
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])

@@ -172,6 +172,24 @@ def known_citizens(
         return [citizen_id for (citizen_id,) in _fetched(session.connection(), query)]
 
 
+def known_ranges(
+    session: Session, size: int, *, delivery: int | None = None, municipality: str | None = None
+) -> tuple[list[CitizenRange], int]:
+    """The citizens `known_citizens` gives, as consecutive ranges of `size` (the last one open-ended),
+    and how many they are: found by the database, so that a national population's ids are never
+    held in memory at once."""
+    selected = _lived_in(delivery, municipality, None)
+    numbered = select(
+        selected.c.citizen_id, func.row_number().over(order_by=selected.c.citizen_id).label("n")
+    ).subquery()
+    starts = session.scalars(
+        select(numbered.c.citizen_id).where((numbered.c.n - 1) % size == 0).order_by(numbered.c.n)
+    ).all()
+    count = session.scalar(select(func.count()).select_from(selected)) or 0
+    ends = [*starts[1:], None] if starts else []
+    return [CitizenRange(first, after) for first, after in zip(starts, ends, strict=True)], count
+
+
 def load_timelines(
     session: Session,
     *,

@@ -43,7 +43,7 @@ class Firing:
     keys: tuple[Any, ...]
 
 
-MEMO_LIMIT = 200_000
+MEMO_LIMIT = 20_000
 """Distinct fact vectors remembered per process (then forgotten at once): a run's memory must not
 grow with the population, and the vectors met most often come back at once."""
 

@@ -19,8 +19,11 @@ code), so the same inputs are stored the same way every time. With one worker, a
 the calling process, chunk after chunk.
 """
 
+import errno
 import heapq
+import os
 import pickle
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +36,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
-from engine.input.timelines import CitizenRange, Citizens, known_citizens, load_timelines
+from engine.input.timelines import Citizens, known_ranges, load_timelines
 from engine.rules.decide import Evaluation
 from engine.rules.pack import Pack
 from engine.rules.programmes import Municipality, Programme, programme_of
@@ -181,8 +184,8 @@ class _Chunk:
     rows: list[Row]
     evidence: list[EvidenceValues]
     contributions: dict[str, bytes]
-    """Each municipality's entries, pickled: the parent only passes them on to the worker that
-    concludes the municipality, so they are unpickled once, not twice (half a national run's
+    """Each municipality's entries, pickled: the parent only parks them (`_Parked`) for the worker
+    that concludes the municipality, so they are unpickled once, not twice (half a national run's
     traffic between processes)."""
     counts: dict[str, int]
     """How many entries each municipality got."""
@@ -234,14 +237,48 @@ def _evaluate_chunk(citizens: Citizens) -> _Chunk:
     )
 
 
+class _Parked:
+    """The citizens' contributions, parked on disk until their municipalities are concluded: every
+    chunk adds to each of its municipalities, so holding them in the parent until the last chunk
+    grew its memory with the population. Made before the workers are forked, which read it."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="fsm-run-")  # noqa: SIM115 - closed by `close`
+        self._size = 0
+
+    def add(self, data: bytes) -> tuple[int, int]:
+        """Park `data`; returns where it is (offset, size), to be `read` back."""
+        offset = self._size
+        try:
+            written = os.pwrite(self._file.fileno(), data, offset)
+        except OSError as error:  # named by its folder: the file has no name
+            raise OSError(error.errno, error.strerror, tempfile.gettempdir()) from None
+        if written != len(data):  # a short write: no room for the rest
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), tempfile.gettempdir())
+        self._size += len(data)
+        return offset, len(data)
+
+    def read(self, where: tuple[int, int]) -> bytes:
+        offset, size = where
+        return os.pread(self._file.fileno(), size, offset)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+_PARKED: list[_Parked] = []
+"""The run's parked contributions, known to the workers forked after it was made."""
+
+
 @collector_paused()
-def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
-    """A municipality concluded from its evaluated citizens' entries (pickled, by chunk) and the
+def _conclude(task: tuple[str, list[tuple[int, int]]]) -> MunicipalityDone:
+    """A municipality concluded from its evaluated citizens' entries (parked, by chunk) and the
     carried ones, merged in citizen order."""
-    code, pickled = task
+    code, parked = task
     work = _WORK[0]
     place = work.places[code]
-    entries: Iterable[Entry] = [entry for found in pickled for entry in pickle.loads(found)]
+    read = _PARKED[0].read
+    entries: Iterable[Entry] = [entry for where in parked for entry in pickle.loads(read(where))]
     if work.carried is not None:
         order = work.carried.order
         entries = list(heapq.merge(work.carried.entries.get(code, ()), entries, key=lambda e: order[e[0]]))
@@ -259,14 +296,6 @@ def _conclude(task: tuple[str, list[bytes]]) -> MunicipalityDone:
     )
 
 
-def chunks(ids: Sequence[str], size: int) -> list[CitizenRange]:
-    """Consecutive ranges of `size` citizens (the last one open-ended) covering every id."""
-    starts = ids[::size]
-    return [
-        CitizenRange(first, starts[i + 1] if i + 1 < len(starts) else None) for i, first in enumerate(starts)
-    ]
-
-
 @dataclass(frozen=True)
 class Plan:
     """A run's work: the municipalities to evaluate and the chunks of citizens to read."""
@@ -275,8 +304,6 @@ class Plan:
     chunks: Sequence[Citizens]
     citizens: int
     """How many citizens the run is about (evaluated or carried over)."""
-    ids: Sequence[str]
-    """Their ids, in citizen order."""
 
     @property
     def carried(self) -> Carried | None:
@@ -305,14 +332,14 @@ def plan_run(
         if municipality is None or g.municipality == municipality
     }
     with Session(engine) as session:
-        ids = known_citizens(session, delivery=delivery, municipality=municipality)
-    return Plan(_Work(engine, programme, places, delivery, municipality), chunks(ids, CHUNK), len(ids), ids)
+        ranges, citizens = known_ranges(session, CHUNK, delivery=delivery, municipality=municipality)
+    return Plan(_Work(engine, programme, places, delivery, municipality), ranges, citizens)
 
 
 def carrying(plan: Plan, carried: Carried, evaluated: Sequence[str]) -> Plan:
     """The plan with the `carried` citizens taken over, and only the `evaluated` (in citizen order) read."""
     pieces = [tuple(evaluated[i : i + CHUNK]) for i in range(0, len(evaluated), CHUNK)]
-    return Plan(replace(plan.work, carried=carried), pieces, plan.citizens, plan.ids)
+    return Plan(replace(plan.work, carried=carried), pieces, plan.citizens)
 
 
 def evaluate_run(
@@ -321,15 +348,15 @@ def evaluate_run(
     """Every chunk of citizens, then every municipality, as they are done (see the module docstring).
     `concluding()` is called once every municipality has been handed to the workers: the caller
     may do its own work (copying the carried decisions) while they conclude."""
-    _WORK[:] = [plan.work]
+    _WORK[:], _PARKED[:] = [plan.work], [_Parked()]
     carried = plan.carried.entries if plan.carried else {}
-    contributions: dict[str, list[bytes]] = defaultdict(list)
+    contributions: dict[str, list[tuple[int, int]]] = defaultdict(list)
     counts = {code: len(carried.get(code, ())) for code in plan.work.places}
     try:
         with pool(_workers(plan, workers), _fresh_connections) as processes:
             for chunk in processes.imap(_evaluate_chunk, plan.chunks):
                 for code, found in chunk.contributions.items():
-                    contributions[code].append(found)
+                    contributions[code].append(_PARKED[0].add(found))
                     counts[code] += chunk.counts[code]
                 yield CitizensDone(chunk.rows, chunk.evidence, chunk.citizens)
             order = sorted(plan.work.places, key=lambda code: (-counts[code], code))
@@ -338,7 +365,9 @@ def evaluate_run(
                 concluding()
             yield from concluded
     finally:
+        _PARKED[0].close()
         _WORK.clear()
+        _PARKED.clear()
 
 
 def _workers(plan: Plan, asked: int) -> int:

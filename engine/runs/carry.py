@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
-from engine.input.timelines import known_after, load_grant_years, load_grants
+from engine.input.timelines import known_after, known_citizens, load_grant_years, load_grants
 from engine.runs.batch import DECISION_COLUMNS, Carried, Entry, Plan, carrying
 from models.db import CitizenVersion
 from models.runs import Evidence, Run, RunContributions, RunMunicipality, StoredDecision
@@ -144,10 +144,11 @@ def carry_over(session: Session, base: Run, plan: Plan, as_of: date) -> Plan:
     }
     entries = {code: [e for e in found if e[0] not in evaluate] for code, found in stored.items()}
     carried = {e[0] for found in entries.values() for e in found}
-    order = {citizen: i for i, citizen in enumerate(plan.ids)}
-    evaluated = [citizen for citizen in plan.ids if citizen in evaluate]
-    if len(evaluated) > MOSTLY * len(plan.ids):
-        log.info("%d of %d citizens to evaluate: every citizen is", len(evaluated), len(plan.ids))
+    ids = known_citizens(session, delivery=plan.work.delivery, municipality=plan.work.municipality)
+    order = {citizen: i for i, citizen in enumerate(ids)}
+    evaluated = [citizen for citizen in ids if citizen in evaluate]
+    if len(evaluated) > MOSTLY * len(ids):
+        log.info("%d of %d citizens to evaluate: every citizen is", len(evaluated), len(ids))
         return plan
     greatest = session.scalar(select(func.max(Evidence.id)).where(Evidence.run_id == base.id))
     kept = Carried(base.id, base.as_of, len(carried), entries, order, 0 if greatest is None else greatest + 1)

@@ -65,14 +65,12 @@ class Seal:
         self._last = ""
         self._in_order = True
         self._rates: list[str] = []
-        self._evidence: dict[EvidenceValues, str] = {}
         self._municipalities: dict[str, Any] = {}
 
     def _lines(self, rows: Sequence[Row], evidence: Sequence[EvidenceValues]) -> list[str]:
-        known, sha = self._evidence, hashlib.sha256
-        shas = [
-            known.get(v) or known.setdefault(v, sha((EVIDENCE % v).encode()).hexdigest()) for v in evidence
-        ]
+        # each result's own evidence (distinct within it): none is kept across results, since on
+        # national data nearly every evidence is met once and keeping them grew with the population
+        shas = [_evidence_sha(*values) for values in evidence]
         return [LINE % (r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], shas[r[8]]) for r in rows]
 
     def rows_copied(self) -> None:
