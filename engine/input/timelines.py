@@ -176,16 +176,19 @@ def known_ranges(
     session: Session, size: int, *, delivery: int | None = None, municipality: str | None = None
 ) -> tuple[list[CitizenRange], int]:
     """The citizens `known_citizens` gives, as consecutive ranges of `size` (the last one open-ended),
-    and how many they are: found by the database, so that a national population's ids are never
-    held in memory at once."""
+    and how many they are: the ids pass by in batches and only every `size`th is kept, so that a
+    national population's ids are never held as Python objects at once."""
     selected = _lived_in(delivery, municipality, None)
-    numbered = select(
-        selected.c.citizen_id, func.row_number().over(order_by=selected.c.citizen_id).label("n")
-    ).subquery()
-    starts = session.scalars(
-        select(numbered.c.citizen_id).where((numbered.c.n - 1) % size == 0).order_by(numbered.c.n)
-    ).all()
-    count = session.scalar(select(func.count()).select_from(selected)) or 0
+    query = select(selected.c.citizen_id).order_by(selected.c.citizen_id)
+    starts: list[str] = []
+    count = 0
+    result = session.connection().execute(query)
+    try:
+        while batch := result.cursor.fetchmany(10_000):  # the driver's plain tuples, as `_fetched`
+            starts.extend(citizen_id for (citizen_id,) in batch[-count % size :: size])
+            count += len(batch)
+    finally:
+        result.close()
     ends = [*starts[1:], None] if starts else []
     return [CitizenRange(first, after) for first, after in zip(starts, ends, strict=True)], count
 
