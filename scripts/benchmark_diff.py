@@ -36,7 +36,7 @@ from engine.input.timelines import load_grants
 from engine.rules.pack import get_pack
 from engine.runs import diff as diffs
 from engine.runs import results
-from engine.runs.batch import evaluate_run, plan_run
+from engine.runs.batch import evaluate_run, prepare_run, whole
 from engine.runs.digest import LINE, Seal
 from engine.runs.run import nightly_run
 from engine.synthetic.national import changed_citizens, write_national
@@ -78,7 +78,7 @@ def seal_cost(engine: Engine, run_seconds: float, workers: int) -> None:
     with Session(engine) as session:
         run = results.get_run(session, 2)
         grants = load_grants(session, delivery=run.delivery_id, programme="fsm1")
-    plan = plan_run(engine, pack, grants, run.as_of, delivery=run.delivery_id)
+    plan = whole(prepare_run(engine, pack, grants, run.as_of, delivery=run.delivery_id))
     made = list(evaluate_run(plan, workers=workers))
     rows = sum(len(r.rows) for r in made)
 

@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 from engine.input.timelines import load_grant_years, load_grants
 from engine.rules.pack import Pack, PackError
 from engine.runs import results
-from engine.runs.batch import DECISION_COLUMNS, CitizensDone, MunicipalityDone, evaluate_run, plan_run
+from engine.runs.batch import (
+    DECISION_COLUMNS,
+    CitizensDone,
+    MunicipalityDone,
+    evaluate_run,
+    prepare_run,
+    whole,
+)
 from engine.runs.digest import stored_digest
 from models.runs import Evidence, Run, RunMunicipality, StoredDecision
 
@@ -94,14 +101,16 @@ def _replay(engine: Engine, session: Session, run: Run, pack: Pack) -> list[Citi
         return []
     grants = load_grants(session, delivery=run.delivery_id, programme=run.programme)
     years = load_grant_years(session, delivery=run.delivery_id, programme=run.programme)
-    plan = plan_run(
-        engine,
-        pack,
-        grants,
-        run.as_of,
-        delivery=run.delivery_id,
-        grant_years=years,
-        municipality=run.municipality,
+    plan = whole(
+        prepare_run(
+            engine,
+            pack,
+            grants,
+            run.as_of,
+            delivery=run.delivery_id,
+            grant_years=years,
+            municipality=run.municipality,
+        )
     )
     with _REPLAYING:
         return list(evaluate_run(plan, workers=1))

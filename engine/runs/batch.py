@@ -193,7 +193,7 @@ class _Chunk:
 
 
 @dataclass(frozen=True)
-class _Work:
+class Work:
     """What every worker needs: set by the parent before it forks, never changed after."""
 
     engine: Engine
@@ -204,7 +204,7 @@ class _Work:
     carried: Carried | None = None
 
 
-_WORK: list[_Work] = []
+_WORK: list[Work] = []
 
 
 @collector_paused()
@@ -300,7 +300,7 @@ def _conclude(task: tuple[str, list[tuple[int, int]]]) -> MunicipalityDone:
 class Plan:
     """A run's work: the municipalities to evaluate and the chunks of citizens to read."""
 
-    work: _Work
+    work: Work
     chunks: Sequence[Citizens]
     citizens: int
     """How many citizens the run is about (evaluated or carried over)."""
@@ -310,7 +310,7 @@ class Plan:
         return self.work.carried
 
 
-def plan_run(
+def prepare_run(
     engine: Engine,
     pack: Pack,
     grants: Sequence[Grant],
@@ -319,9 +319,9 @@ def plan_run(
     delivery: int | None,
     grant_years: Sequence[GrantYear] = (),
     municipality: str | None = None,
-) -> Plan:
-    """Every municipality with a grant (or only `municipality`, and the citizens who ever lived
-    there), over the data as known after `delivery`."""
+) -> Work:
+    """Every municipality with a grant (or only `municipality`) prepared for evaluation over the
+    data as known after `delivery`; which citizens to read is planned next (`whole`, or carry.py)."""
     programme = programme_of(pack)
     years: dict[str, list[GrantYear]] = defaultdict(list)
     for year in grant_years:
@@ -331,15 +331,22 @@ def plan_run(
         for g in grants
         if municipality is None or g.municipality == municipality
     }
-    with Session(engine) as session:
-        ranges, citizens = known_ranges(session, CHUNK, delivery=delivery, municipality=municipality)
-    return Plan(_Work(engine, programme, places, delivery, municipality), ranges, citizens)
+    return Work(engine, programme, places, delivery, municipality)
 
 
-def carrying(plan: Plan, carried: Carried, evaluated: Sequence[str]) -> Plan:
-    """The plan with the `carried` citizens taken over, and only the `evaluated` (in citizen order) read."""
+def whole(work: Work) -> Plan:
+    """Every citizen of the work's municipalities (or the citizens who ever lived in its only one)."""
+    with Session(work.engine) as session:
+        ranges, citizens = known_ranges(
+            session, CHUNK, delivery=work.delivery, municipality=work.municipality
+        )
+    return Plan(work, ranges, citizens)
+
+
+def carrying(work: Work, carried: Carried, evaluated: Sequence[str], citizens: int) -> Plan:
+    """The plan of `citizens`, the `carried` taken over, and only the `evaluated` (in citizen order) read."""
     pieces = [tuple(evaluated[i : i + CHUNK]) for i in range(0, len(evaluated), CHUNK)]
-    return Plan(replace(plan.work, carried=carried), pieces, plan.citizens)
+    return Plan(replace(work, carried=carried), pieces, citizens)
 
 
 def evaluate_run(

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from engine.collector import collector_paused
 from engine.input.timelines import known_after, known_citizens, load_grant_years, load_grants
-from engine.runs.batch import DECISION_COLUMNS, Carried, Entry, Plan, carrying
+from engine.runs.batch import DECISION_COLUMNS, Carried, Entry, Plan, Work, carrying
 from models.db import CitizenVersion
 from models.runs import Evidence, Run, RunContributions, RunMunicipality, StoredDecision
 
@@ -55,7 +55,7 @@ MOSTLY = 0.5
 copying the few others costs more than reading every chunk whole."""
 
 
-def base_run(session: Session, run: Run, plan: Plan) -> Run | None:
+def base_run(session: Session, run: Run, work: Work) -> Run | None:
     """The run to carry citizens over from: the last finished run of the same programme, pack and
     municipality, if its grants and parameters are this run's and it kept its contributions."""
     base = session.scalars(
@@ -73,15 +73,15 @@ def base_run(session: Session, run: Run, plan: Plan) -> Run | None:
     ).first()
     if base is None:
         return None
-    if reason := _differs(session, base, run, plan):
+    if reason := _differs(session, base, run, work):
         log.info("run %s evaluates every citizen: run %s %s", run.id, base.id, reason)
         return None
     return base
 
 
-def _differs(session: Session, base: Run, run: Run, plan: Plan) -> str | None:
+def _differs(session: Session, base: Run, run: Run, work: Work) -> str | None:
     """Why `base` cannot be carried from (None: it can)."""
-    places = plan.work.places
+    places = work.places
     stored = {
         code: (membership, rates)
         for code, membership, rates in session.execute(
@@ -116,14 +116,14 @@ def _differs(session: Session, base: Run, run: Run, plan: Plan) -> str | None:
 
 
 @collector_paused()
-def carry_over(session: Session, base: Run, plan: Plan, as_of: date) -> Plan:
-    """The plan narrowed to the citizens that must be evaluated; the others are carried from `base`
-    (the plan as it is when most must be evaluated: see MOSTLY)."""
+def carry_over(session: Session, base: Run, work: Work, as_of: date) -> Plan | None:
+    """The plan of evaluating only the citizens that must be; the others are carried from `base`
+    (None when most must be evaluated: see MOSTLY)."""
     assert base.delivery_id is not None
     changed = set(
         session.scalars(
             select(CitizenVersion.citizen_id).where(
-                known_after(plan.work.delivery), CitizenVersion.delivery_id > base.delivery_id
+                known_after(work.delivery), CitizenVersion.delivery_id > base.delivery_id
             )
         )
     )
@@ -144,15 +144,15 @@ def carry_over(session: Session, base: Run, plan: Plan, as_of: date) -> Plan:
     }
     entries = {code: [e for e in found if e[0] not in evaluate] for code, found in stored.items()}
     carried = {e[0] for found in entries.values() for e in found}
-    ids = known_citizens(session, delivery=plan.work.delivery, municipality=plan.work.municipality)
+    ids = known_citizens(session, delivery=work.delivery, municipality=work.municipality)
     order = {citizen: i for i, citizen in enumerate(ids)}
     evaluated = [citizen for citizen in ids if citizen in evaluate]
     if len(evaluated) > MOSTLY * len(ids):
         log.info("%d of %d citizens to evaluate: every citizen is", len(evaluated), len(ids))
-        return plan
+        return None
     greatest = session.scalar(select(func.max(Evidence.id)).where(Evidence.run_id == base.id))
     kept = Carried(base.id, base.as_of, len(carried), entries, order, 0 if greatest is None else greatest + 1)
-    return carrying(plan, kept, evaluated)
+    return carrying(work, kept, evaluated, len(ids))
 
 
 def evaluated_citizens(plan: Plan) -> list[str]:

@@ -40,7 +40,8 @@ from engine.runs.batch import (
     Plan,
     Row,
     evaluate_run,
-    plan_run,
+    prepare_run,
+    whole,
 )
 from engine.runs.digest import Seal
 from models.runs import Evidence, RulePack, Run, RunContributions, RunMunicipality, StoredDecision
@@ -256,7 +257,7 @@ def nightly_run(
             len(grants),
         )
         try:
-            plan = plan_run(
+            work = prepare_run(
                 engine,
                 pack,
                 grants,
@@ -265,11 +266,14 @@ def nightly_run(
                 grant_years=grant_years,
                 municipality=municipality,
             )
+            plan = None
             if not full:
                 with Session(engine) as session:
-                    base = carry.base_run(session, session.get_one(Run, run_id), plan)
+                    base = carry.base_run(session, session.get_one(Run, run_id), work)
                     if base is not None:
-                        plan = carry.carry_over(session, base, plan, as_of)
+                        plan = carry.carry_over(session, base, work, as_of)
+            if plan is None:
+                plan = whole(work)
             if on_start:
                 on_start(run_id, plan.citizens - (plan.carried.citizens if plan.carried else 0))
             outcome = _store(engine, run_id, as_of, plan, workers, advance)
