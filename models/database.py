@@ -15,6 +15,7 @@ migrate it once.
 import ast
 import os
 import re
+import weakref
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,21 +67,34 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
     options.setdefault("json_serializer", _json)
     options.setdefault("json_deserializer", from_json)
     url = make_url(url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, **options)
-    if "timeout" not in url.query:
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite and "timeout" not in url.query:
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_SECONDS)
     engine = create_engine(url, **options)
+    _MADE.add(engine)
+    if sqlite:
 
-    @event.listens_for(engine, "connect")
-    def _pragmas(connection, _record) -> None:  # noqa: ANN001 - DBAPI connection
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        cursor.close()
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:  # noqa: ANN001 - DBAPI connection
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            cursor.close()
 
     return engine
+
+
+_MADE: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+"""Every engine the process made and still has (see `close_all`)."""
+
+
+def close_all() -> None:
+    """Close the pooled connections of every engine the process made, as a process that leaves
+    without the interpreter's clean-up must (an SQLite database's last connection folds its
+    write-ahead log back into the file as it closes)."""
+    for engine in list(_MADE):
+        engine.dispose()
 
 
 def engine_from_env() -> Engine:

@@ -397,3 +397,30 @@ def test_each_cause_has_its_status(error: BaseException, status: Status, words: 
     result = CliRunner().invoke(failing_app(error), ["fail"])
     assert result.exit_code == status
     assert words in result.output and result.output.count("\n") == 1
+
+
+def test_a_command_closes_its_sqlite_database_before_it_leaves(tmp_path: Path):
+    """Its last connection folds the write-ahead log back into the file: a copy of the file
+    alone holds everything the command committed."""
+    url = f"sqlite:///{tmp_path / 'fsm.sqlite'}"
+    assert fsm(["import", str(EXAMPLE), "--report-dir", str(tmp_path / "report")], url, tmp_path).status == 0
+    assert fsm(["run", "--as-of", "2018-03-02"], url, tmp_path).status == 0
+    assert sorted(p.name for p in tmp_path.glob("fsm.sqlite*")) == ["fsm.sqlite", "fsm.sqlite.run-lock"]
+
+
+def test_a_command_leaves_without_the_interpreter_s_final_garbage_collections(tmp_path: Path):
+    """What is left at the end is frozen out of them (they took a third of `fsm status`)."""
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))  # runs after the CLI's own\n"
+        "from engine.faces.cli import app\n"
+        "app(sys.argv[1:], prog_name='fsm')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}"},
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "frozen True"
