@@ -109,6 +109,11 @@ def sqlite_file(url: URL) -> Path | None:
     return None if name in ("", ":memory:") or url.query.get("mode") == "memory" else Path(name)
 
 
+def in_memory(engine: Engine) -> bool:
+    """An SQLite database in memory, which no other connection (a thread's, a process's) can open."""
+    return engine.dialect.name == "sqlite" and sqlite_file(engine.url) is None
+
+
 def existing_engine(url: str | None = None, *, create: bool = False) -> Engine:
     """The engine of `url` (default DATABASE_URL's). A database that does not exist — an SQLite
     file that is not there, a database the PostgreSQL server does not have — is created when

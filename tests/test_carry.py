@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.input.importing import import_folder
 from engine.runs import audit, results
+from engine.runs.digest import stored_digest
 from engine.runs.export import jsonl
 from engine.runs.run import nightly_run
 from engine.synthetic import herning, write_delivery
@@ -218,6 +219,8 @@ def test_an_incremental_night_stores_exactly_what_a_full_run_of_that_night_store
         for carried, evaluated in outcomes:
             assert stored(incremental, carried.run_id) == stored(full, evaluated.run_id)
             assert evaluated.carried_from is None
+            with Session(incremental) as session:  # sealed from the earlier run's rows, as copied
+                assert stored_digest(session, carried.run_id) == session.get_one(Run, carried.run_id).digest
         for (before, _), (after, _) in zip(outcomes, outcomes[1:], strict=False):
             if parameters(incremental, before.run_id) != parameters(incremental, after.run_id):
                 assert after.carried_from is None  # never from a run of other parameter values

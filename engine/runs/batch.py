@@ -41,6 +41,7 @@ from engine.rules.decide import Evaluation
 from engine.rules.pack import Pack
 from engine.rules.programmes import Municipality, Programme, programme_of
 from engine.workers import pool
+from models.database import in_memory
 from models.domain import Grant, GrantYear
 from models.status import MunicipalityStatus, RateResult
 from models.trace import Decision
@@ -380,9 +381,7 @@ def evaluate_run(
 def _workers(plan: Plan, asked: int) -> int:
     """Worker processes for the plan: none (the calling process) when one is enough, or when the
     database is an SQLite database in memory, which no other process can open."""
-    engine = plan.work.engine
-    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    return 1 if in_memory or len(plan.chunks) + len(plan.work.places) < 2 else asked
+    return 1 if in_memory(plan.work.engine) or len(plan.chunks) + len(plan.work.places) < 2 else asked
 
 
 def _fresh_connections() -> None:

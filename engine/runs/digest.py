@@ -13,19 +13,25 @@ numbers, or the order in which the rows were made or stored.
 
 The nightly run seals as it stores (`Seal`: the rows pass by once, ~1 µs each), streaming the
 lines into the hash while they arrive in citizen order, as the run's chunks do; if they arrive
-otherwise, or some rows are copied by the database (an incremental run's carried decisions), the
-digest is made from the database instead, which gives the same digest. An audit recomputes the digest from the database alone (`stored_digest`).
+otherwise, the digest is made from the database instead, which gives the same digest. An
+incremental run's carried decisions are copied by the database and never pass by: their lines are
+made from the earlier run's rows, as the copy moves them, by a thread of the run's own while it
+evaluates and copies (`Seal.carrying`). An audit recomputes the digest from the database alone
+(`stored_digest`); tests/test_carry.py checks the two agree.
 """
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, cast, select, update
+from sqlalchemy import Connection, Engine, Select, Text, cast, select, update
 from sqlalchemy.orm import Session
 
-from engine.runs.batch import CitizensDone, EvidenceValues, MunicipalityDone, Row
+from engine.runs.batch import Carried, CitizensDone, EvidenceValues, MunicipalityDone, Row
+from models.database import in_memory
 from models.db import Delivery
 from models.runs import Evidence, Run, RunMunicipality, StoredDecision
 
@@ -66,6 +72,9 @@ class Seal:
         self._in_order = True
         self._rates: list[str] = []
         self._municipalities: dict[str, Any] = {}
+        self._carried: Future[list[str]] | None = None
+        self._evaluated: list[str] = []
+        """A carrying run's own citizens' lines, kept to be sorted among the carried ones."""
 
     def _lines(self, rows: Sequence[Row], evidence: Sequence[EvidenceValues]) -> list[str]:
         # each result's own evidence (distinct within it): none is kept across results, since on
@@ -73,10 +82,16 @@ class Seal:
         shas = [_evidence_sha(*values) for values in evidence]
         return [LINE % (r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], shas[r[8]]) for r in rows]
 
-    def rows_copied(self) -> None:
-        """Some of the run's rows are copied by the database itself (decisions carried over from an
-        earlier run), never passing by: the digest is made from the database."""
-        self._in_order = False
+    def carrying(self, engine: Engine, carried: Carried, as_of: date, evaluated: Collection[str]) -> None:
+        """The run carries decisions over from `carried` (all but the `evaluated` citizens'): their
+        lines are made at once, in a thread reading the earlier run with a connection of its own
+        (in a database in memory, which only the run's connection sees, made from the database)."""
+        if in_memory(engine):
+            self._in_order = False
+            return
+        threads = ThreadPoolExecutor(1, thread_name_prefix="seal")
+        self._carried = threads.submit(_carried_lines, engine, carried, as_of, frozenset(evaluated))
+        threads.shutdown(wait=False)
 
     def add(self, result: CitizensDone | MunicipalityDone) -> None:
         lines = self._lines(result.rows, result.evidence)
@@ -85,6 +100,9 @@ class Seal:
             self._municipalities[result.status.municipality] = _municipality_document(
                 result.status.model_dump(mode="json"), result.membership_params, result.rate_params
             )
+            return
+        if self._carried is not None:
+            self._evaluated.extend(lines)
             return
         lines.sort()
         if lines and self._in_order:
@@ -96,15 +114,51 @@ class Seal:
         """Digest the run (its `runs` row as it now stands, counts included) and store the digest
         and the previous finished run's with it."""
         previous = previous_digest(session, run_id)
-        if self._in_order:
+        connection = session.connection()
+        if self._carried is not None:
+            rows = _rows_digest([*self._carried.result(), *self._evaluated, *self._rates])
+            digest = _digest(connection, run_id, self._municipalities, rows, previous)
+        elif self._in_order:
             self._rows.update("".join(line + "\n" for line in sorted(self._rates)).encode())
-            digest = _digest(
-                session.connection(), run_id, self._municipalities, self._rows.hexdigest(), previous
-            )
+            digest = _digest(connection, run_id, self._municipalities, self._rows.hexdigest(), previous)
         else:
             digest = _from_database(session, run_id, previous)
         session.execute(update(Run).where(Run.id == run_id).values(digest=digest, previous_digest=previous))
         return digest
+
+
+def _carried_lines(engine: Engine, carried: Carried, as_of: date, evaluated: frozenset[str]) -> list[str]:
+    """The lines of the decisions an incremental run copies from `carried` (engine/runs/carry.py,
+    `copy_carried`): every citizen's row but the `evaluated` citizens', made on `as_of` where it
+    was made on the earlier run's as-of date, its evidence with the `day` fact moved alike."""
+    before, after = carried.as_of.isoformat(), as_of.isoformat()
+    moved = (f'"day":"{before}"', f'"day":"{after}"')
+    d, e = StoredDecision, Evidence
+    with engine.connect() as connection:
+        evidence = {
+            i: (verdicts, facts)
+            for i, verdicts, facts in _driver_rows(
+                connection,
+                select(e.id, cast(e.verdicts, Text), cast(e.facts, Text)).where(e.run_id == carried.run_id),
+            )
+        }
+        shas: dict[int, str] = {}
+        lines = []
+        found = _driver_rows(
+            connection,
+            select(*_LINE_COLUMNS, d.evidence_id).where(
+                d.run_id == carried.run_id, d.citizen_id.is_not(None)
+            ),
+        )
+        for c, m, decision, day, o, v, g, t, i in found:
+            if c in evaluated:
+                continue
+            sha = shas.get(i)
+            if sha is None:
+                verdicts, facts = evidence[i]
+                sha = shas[i] = _evidence_sha(verdicts, facts if facts is None else facts.replace(*moved))
+            lines.append(LINE % (c, m, decision, after if str(day) == before else day, o, v, g, t, sha))
+    return lines
 
 
 def _municipality_document(status: Any, membership: Any, rates: Any) -> str:
@@ -138,6 +192,24 @@ def _digest(
     return hashlib.sha256(_canonical(document).encode()).hexdigest()
 
 
+_LINE_COLUMNS = (
+    StoredDecision.citizen_id,
+    StoredDecision.municipality,
+    StoredDecision.decision,
+    StoredDecision.day,
+    StoredDecision.outcome,
+    StoredDecision.value,
+    StoredDecision.group,
+    cast(StoredDecision.trace, Text),
+)
+"""A decision row's columns as `LINE` shows them (then its evidence)."""
+
+
+def _rows_digest(lines: list[str]) -> str:
+    lines.sort()
+    return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
+
+
 def _stored_rows(connection: Connection, run_id: int) -> str:
     """The digest of the run's decision rows, as the database holds them."""
     evidence = {
@@ -149,24 +221,11 @@ def _stored_rows(connection: Connection, run_id: int) -> str:
             ),
         )
     }
-    d = StoredDecision
-    columns = (
-        d.citizen_id,
-        d.municipality,
-        d.decision,
-        d.day,
-        d.outcome,
-        d.value,
-        d.group,
-        cast(d.trace, Text),
+    found = _driver_rows(
+        connection, select(*_LINE_COLUMNS, StoredDecision.evidence_id).where(StoredDecision.run_id == run_id)
     )
-    found = _driver_rows(connection, select(*columns, d.evidence_id).where(d.run_id == run_id))
     # the day as text (SQLite's driver gives its ISO text, PostgreSQL's a date: `%s` shows both alike)
-    lines = sorted(
-        LINE % (c, m, decision, day, o, v, g, t, evidence.get(e))
-        for c, m, decision, day, o, v, g, t, e in found
-    )
-    return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
+    return _rows_digest([LINE % (*row[:-1], evidence.get(row[-1])) for row in found])
 
 
 def _driver_rows(connection: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:

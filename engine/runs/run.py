@@ -308,7 +308,7 @@ def _store(
     decisions = 0
     seal = Seal()
     if carried is not None:
-        seal.rows_copied()
+        seal.carrying(engine, carried, as_of, carry.evaluated_citizens(plan))
     with collector_paused(), Session(engine) as session, session.begin():
         connection = session.connection()
 
