@@ -293,3 +293,16 @@ def _without_refs(document: Any) -> Any:
     if isinstance(document, list):
         return [_without_refs(v) for v in document]
     return document
+
+
+def test_a_database_in_memory_carries_and_seals_an_incremental_night_as_a_file_does(tmp_path: Path):
+    """Only the run's own connection sees a database in memory: its seal is made from it."""
+    incremental, full = make_engine("sqlite://"), make_engine(f"sqlite:///{tmp_path / 'full.sqlite'}")
+    for engine in (incremental, full):
+        upgrade(engine)
+    outcomes = nights("fsm1", tmp_path, incremental, full, 3, date(2018, 2, 27), [(1, 0.05, False)])
+    carried, evaluated = outcomes[-1]
+    assert carried.carried_from == outcomes[0][0].run_id and carried.carried > 0
+    assert stored(incremental, carried.run_id) == stored(full, evaluated.run_id)
+    with Session(incremental) as session:
+        assert stored_digest(session, carried.run_id) == session.get_one(Run, carried.run_id).digest
