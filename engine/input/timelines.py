@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Executable,
+    Select,
     Subquery,
     and_,
     func,
@@ -162,14 +163,20 @@ Citizens = CitizenRange | tuple[str, ...]
 """Which citizens to read: a range of ids, or the ids themselves (in citizen order)."""
 
 
+def _known(delivery: int | None, municipality: str | None) -> Select[tuple[str]]:
+    """The ids of the citizens known after `delivery` (who ever lived in `municipality`), in order."""
+    selected = _lived_in(delivery, municipality, None)
+    return select(selected.c.citizen_id).order_by(selected.c.citizen_id)
+
+
 def known_citizens(
     session: Session, *, delivery: int | None = None, municipality: str | None = None
 ) -> list[str]:
     """The ids of the citizens known after `delivery` (who ever lived in `municipality`), in order."""
-    selected = _lived_in(delivery, municipality, None)
-    query = select(selected.c.citizen_id).order_by(selected.c.citizen_id)
     with collector_paused():
-        return [citizen_id for (citizen_id,) in _fetched(session.connection(), query)]
+        return [
+            citizen_id for (citizen_id,) in _fetched(session.connection(), _known(delivery, municipality))
+        ]
 
 
 def known_ranges(
@@ -178,11 +185,9 @@ def known_ranges(
     """The citizens `known_citizens` gives, as consecutive ranges of `size` (the last one open-ended),
     and how many they are: the ids pass by in batches and only every `size`th is kept, so that a
     national population's ids are never held as Python objects at once."""
-    selected = _lived_in(delivery, municipality, None)
-    query = select(selected.c.citizen_id).order_by(selected.c.citizen_id)
     starts: list[str] = []
     count = 0
-    result = session.connection().execute(query)
+    result = session.connection().execute(_known(delivery, municipality))
     try:
         while batch := result.cursor.fetchmany(10_000):  # the driver's plain tuples, as `_fetched`
             starts.extend(citizen_id for (citizen_id,) in batch[-count % size :: size])

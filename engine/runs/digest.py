@@ -133,23 +133,11 @@ def _carried_lines(engine: Engine, carried: Carried, as_of: date, evaluated: fro
     was made on the earlier run's as-of date, its evidence with the `day` fact moved alike."""
     before, after = carried.as_of.isoformat(), as_of.isoformat()
     moved = (f'"day":"{before}"', f'"day":"{after}"')
-    d, e = StoredDecision, Evidence
     with engine.connect() as connection:
-        evidence = {
-            i: (verdicts, facts)
-            for i, verdicts, facts in _driver_rows(
-                connection,
-                select(e.id, cast(e.verdicts, Text), cast(e.facts, Text)).where(e.run_id == carried.run_id),
-            )
-        }
+        evidence = {i: (verdicts, facts) for i, verdicts, facts in _evidence_rows(connection, carried.run_id)}
         shas: dict[int, str] = {}
         lines = []
-        found = _driver_rows(
-            connection,
-            select(*_LINE_COLUMNS, d.evidence_id).where(
-                d.run_id == carried.run_id, d.citizen_id.is_not(None)
-            ),
-        )
+        found = _decision_rows(connection, carried.run_id, StoredDecision.citizen_id.is_not(None))
         for c, m, decision, day, o, v, g, t, i in found:
             if c in evaluated:
                 continue
@@ -210,22 +198,29 @@ def _rows_digest(lines: list[str]) -> str:
     return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
 
 
+def _evidence_rows(connection: Connection, run_id: int) -> Iterator[tuple[int, str, str | None]]:
+    """A run's evidence: id, verdicts and facts as stored (JSON text)."""
+    e = Evidence
+    return _driver_rows(
+        connection, select(e.id, cast(e.verdicts, Text), cast(e.facts, Text)).where(e.run_id == run_id)
+    )
+
+
+def _decision_rows(connection: Connection, run_id: int, *where: Any) -> Iterator[tuple[Any, ...]]:
+    """A run's decision rows (those `where` says) as `LINE` shows them, then their evidence id."""
+    d = StoredDecision
+    return _driver_rows(connection, select(*_LINE_COLUMNS, d.evidence_id).where(d.run_id == run_id, *where))
+
+
 def _stored_rows(connection: Connection, run_id: int) -> str:
     """The digest of the run's decision rows, as the database holds them."""
     evidence = {
-        i: _evidence_sha(verdicts, facts)
-        for i, verdicts, facts in _driver_rows(
-            connection,
-            select(Evidence.id, cast(Evidence.verdicts, Text), cast(Evidence.facts, Text)).where(
-                Evidence.run_id == run_id
-            ),
-        )
+        i: _evidence_sha(verdicts, facts) for i, verdicts, facts in _evidence_rows(connection, run_id)
     }
-    found = _driver_rows(
-        connection, select(*_LINE_COLUMNS, StoredDecision.evidence_id).where(StoredDecision.run_id == run_id)
-    )
     # the day as text (SQLite's driver gives its ISO text, PostgreSQL's a date: `%s` shows both alike)
-    return _rows_digest([LINE % (*row[:-1], evidence.get(row[-1])) for row in found])
+    return _rows_digest(
+        [LINE % (*row[:-1], evidence.get(row[-1])) for row in _decision_rows(connection, run_id)]
+    )
 
 
 def _driver_rows(connection: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
